@@ -1,0 +1,290 @@
+//! Telegram via teloxide: long polling, inline keyboards, the command menu. Endpoints only
+//! translate: Telegram update -> engine event -> messages -> Bot API calls.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use teloxide::dispatching::{DefaultKey, Dispatcher, UpdateFilterExt};
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, Update};
+use teloxide::{ApiError, RequestError};
+
+use crate::engine::{ChatRef, Delivery, Engine, Inbound, Outgoing, text};
+use crate::store;
+
+/// Telegram's longest message; longer texts are split on line breaks.
+const MAX_TEXT: usize = 4000;
+
+pub type TelegramDispatcher = Dispatcher<Bot, anyhow::Error, DefaultKey>;
+
+/// Builds the bot without reading the environment (a bad URL is an error, not a panic).
+pub fn bot(token: &str, api_url: Option<url::Url>) -> Bot {
+    let bot = Bot::new(token);
+    match api_url {
+        Some(u) => bot.set_api_url(u),
+        None => bot,
+    }
+}
+
+/// The commands shown in Telegram's menu.
+pub fn command_menu() -> Vec<BotCommand> {
+    [
+        ("menu", "Menu chính"),
+        ("decuong", "Điền đề cương báo cáo"),
+        ("bieu", "Nhập biểu số liệu"),
+        ("thongtin", "Số, ngày báo cáo, người ký, điện thoại"),
+        ("kiemtra", "Xem lại: còn thiếu gì, lỗi, cảnh báo"),
+        ("nop", "Nộp báo cáo"),
+        ("huy", "Thoát bước đang làm"),
+        ("trogiup", "Hướng dẫn và các lệnh"),
+    ]
+    .into_iter()
+    .map(|(c, d)| BotCommand::new(c, d))
+    .collect()
+}
+
+/// The handler tree: messages, then button presses; anything else is ignored.
+pub fn dispatcher(engine: Engine, bot: Bot) -> TelegramDispatcher {
+    let handler = dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_callback_query().endpoint(on_callback));
+    Dispatcher::builder(bot, handler)
+        .dependencies(dptree::deps![Arc::new(engine)])
+        .default_handler(|_| async {})
+        .error_handler(teloxide::error_handlers::LoggingErrorHandler::with_custom_text(
+            "telegram handler failed",
+        ))
+        .build()
+}
+
+/// Registers the command menu and delivers what a previous run committed but never sent.
+pub async fn prepare(engine: &Engine, bot: &Bot) -> anyhow::Result<()> {
+    if let Err(e) = bot.set_my_commands(command_menu()).await {
+        tracing::warn!(error.message = %e, "could not register the command menu");
+    }
+    let pending = engine.undelivered().await?;
+    if !pending.is_empty() {
+        tracing::info!(count = pending.len(), "delivering messages left from the last run");
+    }
+    let pending = pending
+        .into_iter()
+        .map(|mut d| {
+            d.message.edit_message = None;
+            d
+        })
+        .collect();
+    deliver(engine, bot, pending).await;
+    Ok(())
+}
+
+fn chat_ref(msg: &Message) -> ChatRef {
+    ChatRef {
+        chat_id: msg.chat.id.0,
+        user_id: msg.from.as_ref().and_then(|u| i64::try_from(u.id.0).ok()),
+        name: msg.from.as_ref().map(|u| u.full_name()).unwrap_or_default(),
+        private: msg.chat.is_private(),
+        message_id: None,
+    }
+}
+
+#[tracing::instrument(name = "telegram.message", skip_all, fields(chat_id = msg.chat.id.0))]
+async fn on_message(bot: Bot, msg: Message, engine: Arc<Engine>) -> anyhow::Result<()> {
+    let chat = chat_ref(&msg);
+    let input = match msg.text() {
+        Some(t) => Inbound::from_text(t),
+        None => Inbound::Media,
+    };
+    step(&engine, &bot, &chat, input).await;
+    Ok(())
+}
+
+#[tracing::instrument(name = "telegram.callback", skip_all)]
+async fn on_callback(bot: Bot, q: CallbackQuery, engine: Arc<Engine>) -> anyhow::Result<()> {
+    if let Err(e) = bot.answer_callback_query(q.id.clone()).await {
+        tracing::warn!(error.message = %e, "answerCallbackQuery failed");
+    }
+    let Some(message) = &q.message else { return Ok(()) };
+    let chat = ChatRef {
+        chat_id: message.chat().id.0,
+        user_id: i64::try_from(q.from.id.0).ok(),
+        name: q.from.full_name(),
+        private: message.chat().is_private(),
+        message_id: Some(message.id().0),
+    };
+    step(
+        &engine,
+        &bot,
+        &chat,
+        Inbound::Button(q.data.clone().unwrap_or_default()),
+    )
+    .await;
+    Ok(())
+}
+
+async fn step(engine: &Engine, bot: &Bot, chat: &ChatRef, input: Inbound) {
+    match engine.handle(chat, input, Utc::now()).await {
+        Ok(out) => deliver(engine, bot, out).await,
+        Err(e) => {
+            tracing::error!(error.cause_chain = ?e, error.message = %e, "engine step failed");
+            let sorry = Outgoing {
+                chat_id: chat.chat_id,
+                text: text::TEMPORARY_ERROR.to_owned(),
+                buttons: vec![],
+                edit_message: None,
+                document: None,
+            };
+            deliver(
+                engine,
+                bot,
+                vec![Delivery {
+                    outbox_id: None,
+                    message: sorry,
+                }],
+            )
+            .await;
+        }
+    }
+}
+
+fn keyboard(m: &Outgoing) -> Option<InlineKeyboardMarkup> {
+    (!m.buttons.is_empty()).then(|| {
+        InlineKeyboardMarkup::new(m.buttons.iter().map(|row| {
+            row.iter()
+                .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
+                .collect::<Vec<_>>()
+        }))
+    })
+}
+
+/// Splits a long text on line breaks into pieces Telegram accepts.
+pub fn split_text(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    for line in text.split('\n') {
+        let mut line = line.to_owned();
+        while line.chars().count() > MAX_TEXT {
+            let head: String = line.chars().take(MAX_TEXT).collect();
+            line = line.chars().skip(MAX_TEXT).collect();
+            if !cur.is_empty() {
+                parts.push(std::mem::take(&mut cur));
+            }
+            parts.push(head);
+        }
+        if cur.chars().count() + line.chars().count() + 1 > MAX_TEXT && !cur.is_empty() {
+            parts.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push('\n');
+        }
+        cur.push_str(&line);
+    }
+    if !cur.is_empty() || parts.is_empty() {
+        parts.push(cur);
+    }
+    parts
+}
+
+async fn send_one(bot: &Bot, m: &Outgoing) -> Result<(), RequestError> {
+    let chat = ChatId(m.chat_id);
+    if let Some(doc) = &m.document {
+        let mut req = bot.send_document(
+            chat,
+            InputFile::memory(doc.bytes.clone()).file_name(doc.file_name.clone()),
+        );
+        if !m.text.is_empty() {
+            req = req.caption(m.text.clone());
+        }
+        req.await?;
+        return Ok(());
+    }
+    let parts = split_text(&m.text);
+    let last = parts.len() - 1;
+    for (i, part) in parts.into_iter().enumerate() {
+        let kb = if i == last { keyboard(m) } else { None };
+        if i == 0
+            && let Some(id) = m.edit_message
+        {
+            let mut req = bot.edit_message_text(chat, MessageId(id), part.clone());
+            if let Some(k) = kb.clone() {
+                req = req.reply_markup(k);
+            }
+            match req.await {
+                Ok(_) => continue,
+                Err(RequestError::Api(ApiError::MessageNotModified)) => continue,
+                // Too old or gone: send a new message instead.
+                Err(RequestError::Api(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut req = bot.send_message(chat, part);
+        if let Some(k) = kb {
+            req = req.reply_markup(k);
+        }
+        req.await?;
+    }
+    Ok(())
+}
+
+/// Sends messages in order; a delivered one is marked in the outbox, a failed one stays
+/// there for the next start. Honours 429 `retry_after` once.
+pub async fn deliver(engine: &Engine, bot: &Bot, deliveries: Vec<Delivery>) {
+    for d in deliveries {
+        let mut result = send_one(bot, &d.message).await;
+        if let Err(RequestError::RetryAfter(s)) = &result {
+            tokio::time::sleep(s.duration().min(Duration::from_secs(60))).await;
+            result = send_one(bot, &d.message).await;
+        }
+        let done = match result {
+            Ok(()) => true,
+            Err(RequestError::Api(
+                ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::CantInitiateConversation,
+            )) => {
+                let mut conn = match engine.store().pool().acquire().await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::error!(error.message = %e, "cannot record an unreachable member");
+                        continue;
+                    }
+                };
+                if let Err(e) = store::mark_unreachable(&mut conn, d.message.chat_id, Some(Utc::now())).await {
+                    tracing::error!(error.message = %e, "cannot record an unreachable member");
+                }
+                true
+            }
+            Err(e) => {
+                tracing::warn!(chat_id = d.message.chat_id, error.message = %e, "message not delivered; kept in the outbox");
+                false
+            }
+        };
+        if done
+            && let Some(id) = d.outbox_id
+            && let Err(e) = engine.delivered(id, Utc::now()).await
+        {
+            tracing::error!(error.message = %e, "cannot mark a message delivered");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_split_on_line_breaks_under_the_limit() {
+        let line = "x".repeat(1500);
+        let text = [line.as_str(); 5].join("\n");
+        let parts = split_text(&text);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| p.chars().count() <= MAX_TEXT));
+        assert_eq!(parts.join("\n"), text);
+        assert_eq!(split_text("ngắn"), vec!["ngắn".to_owned()]);
+    }
+
+    #[test]
+    fn a_single_huge_line_is_cut() {
+        let parts = split_text(&"y".repeat(9000));
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| p.chars().count() <= MAX_TEXT));
+    }
+}

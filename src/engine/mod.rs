@@ -1,0 +1,415 @@
+//! The channel-agnostic conversation engine: an incoming event becomes one database
+//! transaction (answers, conversation state, outgoing messages) and a list of messages.
+
+pub mod check;
+pub mod flow;
+pub mod reply;
+pub mod state;
+pub mod text;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use tracing::instrument;
+
+use crate::domain;
+use crate::form::Form;
+use crate::store::{self, Campaign, Member, Store, Tx};
+use check::UnitCtx;
+use flow::{Env, Input, Write};
+pub use reply::{Button, Delivery, Document, Outgoing, Reply};
+use state::{Action, State};
+
+/// Who wrote, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatRef {
+    pub chat_id: i64,
+    /// `None` when the platform gave no sender (channel posts, anonymous admins).
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub private: bool,
+    /// The message whose button was pressed, for in-place edits.
+    pub message_id: Option<i32>,
+}
+
+/// An incoming event, already stripped of any platform type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    Text(String),
+    /// `/name args`; the name is lower-case, without `@botname`.
+    Command {
+        name: String,
+        args: String,
+    },
+    /// Raw button data.
+    Button(String),
+    /// Photo, sticker, voice, document, location …
+    Media,
+}
+
+impl Inbound {
+    /// Splits a typed line into a command or plain text.
+    pub fn from_text(text: &str) -> Inbound {
+        let t = text.trim();
+        if let Some(rest) = t.strip_prefix('/') {
+            let (head, args) = match rest.split_once(char::is_whitespace) {
+                Some((h, a)) => (h, a.trim()),
+                None => (rest, ""),
+            };
+            let name = head.split('@').next().unwrap_or(head).to_lowercase();
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Inbound::Command {
+                    name,
+                    args: args.to_owned(),
+                };
+            }
+        }
+        Inbound::Text(text.to_owned())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<store::StoreError> for EngineError {
+    fn from(e: store::StoreError) -> Self {
+        match e {
+            store::StoreError::Unexpected(e) => EngineError::Unexpected(e),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+    form: Arc<Form>,
+    campaign: Campaign,
+    tz: Tz,
+}
+
+/// The deadline of a form as a UTC instant (the form gives a Vietnam date and time).
+pub fn form_deadline(form: &Form, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
+    let date = form.deadline_date().context("form deadline")?;
+    let time = chrono::NaiveTime::parse_from_str(&form.campaign.deadline_time, "%H:%M")
+        .context("form deadline_time must be HH:MM")?;
+    let local = date
+        .and_time(time)
+        .and_local_timezone(tz)
+        .single()
+        .context("deadline is not a valid local time")?;
+    Ok(local.with_timezone(&Utc))
+}
+
+impl Engine {
+    /// Binds the engine to the form's campaign (created on first start).
+    pub async fn new(store: Store, form: Arc<Form>, tz: Tz, now: DateTime<Utc>) -> Result<Engine, EngineError> {
+        let deadline = form_deadline(&form, tz)?;
+        let mut tx = store.begin().await?;
+        let campaign = store::ensure_campaign(&mut tx, &form.campaign.code, &form.campaign.name, deadline, now).await?;
+        tx.commit().await.context("committing campaign")?;
+        Ok(Engine {
+            store,
+            form,
+            campaign,
+            tz,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn form(&self) -> &Form {
+        &self.form
+    }
+
+    pub fn campaign(&self) -> &Campaign {
+        &self.campaign
+    }
+
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// Handles one event in one transaction; the messages are committed to the outbox
+    /// before they are returned, so a crash between commit and send loses nothing.
+    #[instrument(name = "engine.handle", skip_all, fields(chat_id = chat.chat_id, state = tracing::field::Empty))]
+    pub async fn handle(
+        &self,
+        chat: &ChatRef,
+        input: Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>, EngineError> {
+        if !chat.private {
+            return Ok(vec![Delivery {
+                outbox_id: None,
+                message: self.out(chat.chat_id, text::GROUP_REFUSAL, vec![], None),
+            }]);
+        }
+        let mut tx = self.store.begin().await?;
+        let state = match store::conversation(&mut tx, chat.chat_id).await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => State::default(),
+        };
+        let member = match chat.user_id {
+            Some(u) => store::member_by_user(&mut tx, u).await?,
+            None => None,
+        };
+        let start_code = match &input {
+            Inbound::Command { name, args } if name == "start" && !args.is_empty() => Some(args.clone()),
+            _ => None,
+        };
+        let mut others: Vec<Outgoing> = Vec::new();
+        let (next, replies) = match (member, start_code) {
+            (None, _) | (Some(_), Some(_)) => self.registration(&mut tx, chat, state, &input, now).await?,
+            (Some(m), None) if m.is_board() => self.board(&m, &input),
+            (Some(m), None) => self.secretary(&mut tx, &m, state, input, now, &mut others).await?,
+        };
+        tracing::Span::current().record("state", next.name());
+        let json = serde_json::to_string(&next).context("encoding state")?;
+        store::save_conversation(&mut tx, chat.chat_id, &json, now).await?;
+        let mut out: Vec<Outgoing> = Vec::new();
+        for (i, r) in replies.into_iter().enumerate() {
+            let edit = if i == 0 && r.edit { chat.message_id } else { None };
+            out.push(self.out(chat.chat_id, &r.text, r.buttons, edit));
+        }
+        out.extend(others);
+        let mut deliveries = Vec::with_capacity(out.len());
+        for m in out {
+            let body = serde_json::to_string(&m).context("encoding message")?;
+            let id = store::push_outbox(&mut tx, m.chat_id, &body, now).await?;
+            deliveries.push(Delivery {
+                outbox_id: Some(id),
+                message: m,
+            });
+        }
+        tx.commit().await.context("committing the step")?;
+        Ok(deliveries)
+    }
+
+    fn out(&self, chat_id: i64, text: &str, buttons: Vec<Vec<Button>>, edit: Option<i32>) -> Outgoing {
+        Outgoing {
+            chat_id,
+            text: text.to_owned(),
+            buttons,
+            edit_message: edit,
+            document: None,
+        }
+    }
+
+    /// Records that a message reached the chat.
+    pub async fn delivered(&self, outbox_id: i64, now: DateTime<Utc>) -> Result<(), EngineError> {
+        store::mark_sent(self.store.pool(), outbox_id, now).await?;
+        Ok(())
+    }
+
+    /// Messages committed but never delivered, e.g. after a crash.
+    pub async fn undelivered(&self) -> Result<Vec<Delivery>, EngineError> {
+        let mut out = Vec::new();
+        for (id, _chat, body) in store::unsent(self.store.pool()).await? {
+            if let Ok(message) = serde_json::from_str::<Outgoing>(&body) {
+                out.push(Delivery {
+                    outbox_id: Some(id),
+                    message,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    // ------------------------------------------------------------ registration
+
+    async fn registration(
+        &self,
+        tx: &mut Tx,
+        chat: &ChatRef,
+        state: State,
+        input: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<(State, Vec<Reply>), EngineError> {
+        let say = |t: &str| Reply {
+            text: t.to_owned(),
+            buttons: vec![],
+            edit: false,
+        };
+        let code = match input {
+            Inbound::Command { name, args } if name == "start" => {
+                if args.is_empty() {
+                    return Ok((State::AwaitInvite, vec![say(text::ASK_INVITE)]));
+                }
+                args.clone()
+            }
+            Inbound::Text(t) if state == State::AwaitInvite || domain::parse_invite_code(t).is_some() => t.clone(),
+            _ => return Ok((State::AwaitInvite, vec![say(text::ASK_INVITE)])),
+        };
+        let Some(code) = domain::parse_invite_code(&code) else {
+            return Ok((State::AwaitInvite, vec![say(text::NOT_A_CODE)]));
+        };
+        let Some(inv) = store::invite(tx, code).await? else {
+            return Ok((State::AwaitInvite, vec![say(text::INVITE_UNKNOWN)]));
+        };
+        if inv.used_at.is_some() {
+            return Ok((State::AwaitInvite, vec![say(text::INVITE_USED)]));
+        }
+        let expires = store::parse_ts(&inv.expires_at).unwrap_or(now);
+        if expires <= now {
+            let d = domain::format_date(expires.with_timezone(&self.tz).date_naive());
+            return Ok((State::AwaitInvite, vec![say(&text::invite_expired(&d))]));
+        }
+        let Some(user) = chat.user_id else {
+            return Ok((State::AwaitInvite, vec![say(text::INVITE_UNKNOWN)]));
+        };
+        let member_id = store::upsert_member(tx, user, chat.chat_id, &chat.name, &inv.role, inv.unit_id, now).await?;
+        store::use_invite(tx, code, member_id, now).await?;
+        let member = store::member_by_user(tx, user).await?.context("member just saved")?;
+        if member.is_board() {
+            let mut replies = vec![say(&text::welcome_board(&chat.name))];
+            replies.extend(
+                self.board(
+                    &member,
+                    &Inbound::Command {
+                        name: "menu".into(),
+                        args: String::new(),
+                    },
+                )
+                .1,
+            );
+            return Ok((State::Menu, replies));
+        }
+        let unit = match member.unit_id {
+            Some(u) => store::unit_by_id(tx, u).await?,
+            None => None,
+        };
+        let unit_name = unit.map(|u| u.name).unwrap_or_default();
+        let mut others = Vec::new();
+        let menu = Inbound::Command {
+            name: "menu".into(),
+            args: String::new(),
+        };
+        let (next, mut replies) = self.secretary(tx, &member, State::Menu, menu, now, &mut others).await?;
+        replies.insert(0, say(&text::welcome_secretary(&chat.name, &unit_name)));
+        Ok((next, replies))
+    }
+
+    // ------------------------------------------------------------ board
+
+    fn board(&self, _m: &Member, _input: &Inbound) -> (State, Vec<Reply>) {
+        (
+            State::Menu,
+            vec![Reply {
+                text: text::BOARD_MENU.to_owned(),
+                buttons: vec![],
+                edit: false,
+            }],
+        )
+    }
+
+    // ------------------------------------------------------------ secretary
+
+    /// Loads what the pure step needs about a unit's report.
+    pub async fn unit_ctx(&self, tx: &mut Tx, unit_id: i64) -> Result<(UnitCtx, store::Report), EngineError> {
+        let unit = store::unit_by_id(tx, unit_id)
+            .await?
+            .context("member's unit is missing")?;
+        let report = store::report(tx, self.campaign.id, unit_id).await?;
+        let chosen = store::report_rows(tx, self.campaign.id, unit_id).await?;
+        let rows_chosen = !chosen.is_empty();
+        let wanted = if rows_chosen { chosen } else { unit.default_cell_types() };
+        let rows: Vec<String> = self
+            .form
+            .cell_types
+            .iter()
+            .filter(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t.code)))
+            .map(|t| t.code.clone())
+            .collect();
+        let answers: HashMap<(String, String), Option<String>> = store::answers(tx, self.campaign.id, unit_id)
+            .await?
+            .into_iter()
+            .map(|a| ((a.key, a.row), a.value))
+            .collect();
+        let confirmed = store::confirmed_warnings(tx, self.campaign.id, unit_id)
+            .await?
+            .into_iter()
+            .map(|w| (w.rule_id, w.row))
+            .collect();
+        let ctx = UnitCtx {
+            unit_name: unit.name.clone(),
+            chi_bo: unit.is_chi_bo(),
+            commune: unit.commune,
+            rows,
+            rows_chosen,
+            answers,
+            confirmed,
+        };
+        Ok((ctx, report))
+    }
+
+    pub fn local_text(&self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.tz).format("%d/%m/%Y %H:%M").to_string()
+    }
+
+    async fn secretary(
+        &self,
+        tx: &mut Tx,
+        m: &Member,
+        state: State,
+        input: Inbound,
+        now: DateTime<Utc>,
+        others: &mut Vec<Outgoing>,
+    ) -> Result<(State, Vec<Reply>), EngineError> {
+        let unit_id = m.unit_id.context("secretary without unit")?;
+        let (ctx, report) = self.unit_ctx(tx, unit_id).await?;
+        let env = Env {
+            today: now.with_timezone(&self.tz).date_naive(),
+            deadline: self.campaign.deadline.with_timezone(&self.tz).date_naive(),
+            now_text: self.local_text(now),
+            past_deadline: now > self.campaign.deadline,
+            status: report.status,
+            submitted_text: report.submitted_at.map(|t| self.local_text(t)),
+        };
+        let input = match input {
+            Inbound::Text(t) => Input::Text(t),
+            Inbound::Command { name, args } => Input::Command { name, args },
+            Inbound::Button(data) => match Action::decode(&data) {
+                Some(a) => Input::Button(a),
+                None => Input::StaleButton,
+            },
+            Inbound::Media => Input::Media,
+        };
+        let step = flow::step(&self.form, &env, ctx, state, input);
+        let c = self.campaign.id;
+        for w in step.writes {
+            match w {
+                Write::Answer { key, row, value } => {
+                    store::set_answer(tx, c, unit_id, &key, &row, value.as_deref(), Some(m.id), now).await?;
+                    store::touch_report(tx, c, unit_id, now).await?;
+                }
+                Write::Rows(rows) => {
+                    store::touch_report(tx, c, unit_id, now).await?;
+                    store::set_report_rows(tx, c, unit_id, &rows).await?;
+                }
+                Write::ClearWarnings { row } => store::clear_warnings(tx, c, unit_id, &row).await?,
+                Write::ConfirmWarning { rule, row, message } => {
+                    store::confirm_warning(tx, c, unit_id, &rule, &row, &message, Some(m.id), now).await?
+                }
+                Write::Submit { .. } => {
+                    store::set_status(tx, c, unit_id, store::Status::Submitted, Some(m.id), None, now).await?
+                }
+                Write::NotifyBoard(t) => {
+                    for b in store::board_members(tx).await? {
+                        if b.unreachable_at.is_none() {
+                            others.push(self.out(b.chat_id, &t, vec![], None));
+                        }
+                    }
+                }
+            }
+        }
+        Ok((step.next, step.replies))
+    }
+}

@@ -1,0 +1,46 @@
+//! What the engine says: text with buttons, channel-agnostic.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub label: String,
+    /// Encoded [`super::state::Action`].
+    pub data: String,
+}
+
+/// One message to the chat the input came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub text: String,
+    pub buttons: Vec<Vec<Button>>,
+    /// Replace the message whose button was pressed, instead of sending a new one.
+    #[serde(default)]
+    pub edit: bool,
+}
+
+/// A message to deliver, with its outbox id once committed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outgoing {
+    pub chat_id: i64,
+    pub text: String,
+    pub buttons: Vec<Vec<Button>>,
+    /// The message to edit in place (the one whose button was pressed).
+    #[serde(default)]
+    pub edit_message: Option<i32>,
+    #[serde(skip)]
+    pub document: Option<Document>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An outgoing message and its outbox row (to mark it delivered).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub outbox_id: Option<i64>,
+    pub message: Outgoing,
+}

@@ -1,0 +1,11 @@
+//! chibo-bot: collects a Party organisation's periodic report by chat.
+
+pub mod adapters;
+pub mod admin;
+pub mod config;
+pub mod domain;
+pub mod engine;
+pub mod form;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
