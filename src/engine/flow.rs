@@ -525,7 +525,7 @@ impl Flow<'_> {
             .filter(|n| n.id == sec.id || n.id.starts_with(&prefix))
         {
             let mark = if self.ctx.text(&n.id).is_some() { "✅" } else { "⬜" };
-            let label = format!("{mark} {} {}", n.id, text::shorten(&text::node_title(n), 30));
+            let label = format!("{mark} {}", text::shorten(&text::node_title(n), 40));
             rows.push(vec![btn(label, Action::Open(n.id.clone()))]);
         }
         rows.push(vec![

@@ -5,6 +5,8 @@ pub mod check;
 pub mod flow;
 pub mod reply;
 pub mod state;
+#[cfg(test)]
+mod tests;
 pub mod text;
 
 use std::collections::HashMap;

@@ -1,0 +1,533 @@
+//! The conversation without I/O: drive the pure step with tables of inputs and look at
+//! the state, the writes and the replies.
+
+use chrono::NaiveDate;
+
+use super::check::UnitCtx;
+use super::flow::{Env, Input, Step, Write, step};
+use super::state::{Action, State};
+use crate::form::Form;
+use crate::store::Status;
+
+/// A valid Biểu 1 row for 10 village cells (one INFO: cells with ≤ 3 members).
+pub const B1_THON: &str = "10 2 1 3 4 0 0 120 90 12 4 5 2";
+pub const B2_THON: &str = "10 0 10 2 8 10 0 2 6 2 1 3 2 4 3 6 1";
+pub const B3_THON: &str = "20 20 20 20 20 20 20 15 15 10 10 10";
+pub const B4_THON: &str = "10 10 6 8 2 1 3";
+pub const B1_COQUAN: &str = "3 2 0 1 0 0 0 18 95 12 4 4 2";
+pub const B2_COQUAN: &str = "3 0 3 0 0 3 1 2 0 0 3 0 0 0 3 0 0";
+pub const B3_COQUAN: &str = "10 10 5 5 0 10 10 5 0 5 0 0";
+
+struct Sim {
+    form: Form,
+    env: Env,
+    ctx: UnitCtx,
+    state: State,
+    submitted: bool,
+}
+
+impl Sim {
+    fn new(rows: &[&str], chosen: bool) -> Sim {
+        let form = Form::embedded();
+        let env = Env {
+            today: NaiveDate::from_ymd_opt(2023, 12, 1).unwrap(),
+            deadline: NaiveDate::from_ymd_opt(2023, 12, 10).unwrap(),
+            now_text: "01/12/2023 09:00".into(),
+            past_deadline: false,
+            status: Status::Draft,
+            submitted_text: None,
+        };
+        let ctx = UnitCtx {
+            unit_name: "Đảng bộ xã Mường So".into(),
+            chi_bo: false,
+            commune: true,
+            rows: rows.iter().map(|s| s.to_string()).collect(),
+            rows_chosen: chosen,
+            ..UnitCtx::default()
+        };
+        Sim {
+            form,
+            env,
+            ctx,
+            state: State::Menu,
+            submitted: false,
+        }
+    }
+
+    fn send(&mut self, input: Input) -> Step {
+        let s = step(&self.form, &self.env, self.ctx.clone(), self.state.clone(), input);
+        for w in &s.writes {
+            match w {
+                Write::Answer { key, row, value } => self.ctx.set(key, row, value.clone()),
+                Write::Rows(r) => {
+                    self.ctx.rows = r.clone();
+                    self.ctx.rows_chosen = true;
+                }
+                Write::ClearWarnings { row } => self.ctx.confirmed.retain(|(_, r)| r != row),
+                Write::ConfirmWarning { rule, row, .. } => self.ctx.confirmed.push((rule.clone(), row.clone())),
+                Write::Submit { .. } => {
+                    self.submitted = true;
+                    self.env.status = Status::Submitted;
+                    self.env.submitted_text = Some(self.env.now_text.clone());
+                }
+                Write::NotifyBoard(_) => {}
+            }
+        }
+        for r in &s.replies {
+            assert!(!r.text.trim().is_empty(), "empty reply");
+            assert!(
+                r.text
+                    .chars()
+                    .any(|c| "ăâđêôơưáàảãạéèẻẽẹíìỉĩịóòỏõọúùủũụýỳỷỹỵ".contains(c.to_lowercase().next().unwrap())),
+                "reply without Vietnamese text: {}",
+                r.text
+            );
+            for b in r.buttons.iter().flatten() {
+                assert!(
+                    Action::decode(&b.data).is_some(),
+                    "button {} has bad data {}",
+                    b.label,
+                    b.data
+                );
+            }
+        }
+        self.state = s.next.clone();
+        s
+    }
+
+    fn text(&mut self, t: &str) -> Step {
+        self.send(Input::Text(t.into()))
+    }
+    fn press(&mut self, a: Action) -> Step {
+        self.send(Input::Button(a))
+    }
+    fn cmd(&mut self, name: &str, args: &str) -> Step {
+        self.send(Input::Command {
+            name: name.into(),
+            args: args.into(),
+        })
+    }
+    fn value(&self, key: &str, row: &str) -> Option<String> {
+        self.ctx.get(key, row).cloned().flatten()
+    }
+}
+
+fn all_text(s: &Step) -> String {
+    s.replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n")
+}
+
+fn has_button(s: &Step, a: &Action) -> bool {
+    s.replies
+        .iter()
+        .flat_map(|r| r.buttons.iter().flatten())
+        .any(|b| b.data == a.encode())
+}
+
+#[test]
+fn menu_shows_progress_and_the_four_tasks() {
+    let mut sim = Sim::new(&["thon"], true);
+    let s = sim.cmd("menu", "");
+    let t = all_text(&s);
+    assert!(t.contains("Đảng bộ xã Mường So"), "{t}");
+    assert!(t.contains("còn 9 ngày"), "{t}");
+    for a in [Action::Outline, Action::Tables, Action::Fields, Action::Review] {
+        assert!(has_button(&s, &a), "missing {a:?}");
+    }
+    assert_eq!(sim.state, State::Menu);
+}
+
+#[test]
+fn a_narrative_answer_spans_messages_until_done() {
+    let mut sim = Sim::new(&["thon"], true);
+    let s = sim.press(Action::OutlineNext);
+    assert_eq!(
+        sim.state,
+        State::Answer {
+            node: "I.1".into(),
+            replace: false
+        }
+    );
+    assert!(all_text(&s).contains("Khái quát chung về đảng bộ, chi bộ."));
+    sim.text("Đảng bộ có 20 chi bộ.");
+    let s = sim.text("Trong đó 15 chi bộ thôn, bản.");
+    assert_eq!(
+        sim.value("I.1", ""),
+        Some("Đảng bộ có 20 chi bộ.\nTrong đó 15 chi bộ thôn, bản.".into())
+    );
+    assert!(matches!(&s.writes[..], [Write::Answer { key, .. }] if key == "I.1"));
+    let s = sim.press(Action::Done);
+    assert_eq!(
+        sim.state,
+        State::Answer {
+            node: "I.2.1".into(),
+            replace: false
+        }
+    );
+    assert!(all_text(&s).contains("Thuận lợi"));
+}
+
+#[test]
+fn rewrite_replaces_the_old_answer() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Open("I.2.2".into()));
+    sim.text("Cũ");
+    sim.press(Action::Rewrite);
+    sim.text("Mới hoàn toàn");
+    assert_eq!(sim.value("I.2.2", ""), Some("Mới hoàn toàn".into()));
+    sim.text("thêm");
+    assert_eq!(sim.value("I.2.2", ""), Some("Mới hoàn toàn\nthêm".into()));
+}
+
+#[test]
+fn an_answer_over_the_length_limit_is_refused_and_nothing_is_written() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Open("I.2.2".into()));
+    let long = "a".repeat(sim.form.campaign.answer_max_chars + 1);
+    let s = sim.text(&long);
+    assert!(s.writes.is_empty());
+    assert!(all_text(&s).contains("4000"), "{}", all_text(&s));
+    assert_eq!(sim.value("I.2.2", ""), None);
+}
+
+#[test]
+fn not_applicable_is_offered_only_where_the_heading_excludes_the_unit() {
+    // III.2.5 concerns residential cells; a unit of agencies only may mark it N/A.
+    let mut sim = Sim::new(&["coquan"], true);
+    let s = sim.press(Action::Open("III.2.5".into()));
+    assert!(has_button(&s, &Action::NotApplicable));
+    sim.press(Action::NotApplicable);
+    assert_eq!(sim.value("III.2.5", ""), Some("Không áp dụng".into()));
+    // A commune with villages must answer it.
+    let mut sim = Sim::new(&["thon"], true);
+    let s = sim.press(Action::Open("III.2.5".into()));
+    assert!(!has_button(&s, &Action::NotApplicable));
+    let s = sim.press(Action::NotApplicable);
+    assert!(s.writes.is_empty());
+    assert!(all_text(&s).contains("cần trả lời"));
+}
+
+#[test]
+fn tables_start_by_confirming_the_preselected_cell_types() {
+    let mut sim = Sim::new(&["thon", "coquan"], false);
+    let s = sim.press(Action::Tables);
+    assert_eq!(
+        sim.state,
+        State::PickTypes {
+            selected: vec!["thon".into(), "coquan".into()]
+        }
+    );
+    assert!(
+        s.replies[0]
+            .buttons
+            .iter()
+            .flatten()
+            .any(|b| b.label.starts_with("✅ Chi bộ thôn"))
+    );
+    sim.press(Action::Toggle("yte".into()));
+    sim.press(Action::Toggle("coquan".into()));
+    let s = sim.press(Action::TypesDone);
+    assert!(s.writes.contains(&Write::Rows(vec!["thon".into(), "yte".into()])));
+    // Nothing selected cannot be confirmed.
+    let mut sim = Sim::new(&["thon"], false);
+    sim.press(Action::Tables);
+    sim.press(Action::Toggle("thon".into()));
+    let s = sim.press(Action::TypesDone);
+    assert!(s.writes.is_empty());
+    assert!(matches!(sim.state, State::PickTypes { .. }));
+}
+
+#[test]
+fn a_whole_row_in_one_message_is_saved_and_checked() {
+    let mut sim = Sim::new(&["thon", "coquan"], true);
+    sim.press(Action::Row("B1".into(), "thon".into()));
+    let s = sim.text(B1_THON);
+    let t = all_text(&s);
+    assert!(t.contains("Đã lưu Biểu 1"), "{t}");
+    assert!(t.contains("hợp lệ"), "{t}");
+    assert!(t.contains("💡"), "the ≤3-member info is shown: {t}");
+    assert_eq!(sim.value("B1.members_total", "thon"), Some("120".into()));
+    assert_eq!(sim.value("B1.hours_per_meeting", "thon"), Some("2".into()));
+    assert_eq!(
+        sim.state,
+        State::Row {
+            table: "B1".into(),
+            row: "coquan".into()
+        },
+        "moves on to the next row"
+    );
+}
+
+#[test]
+fn values_can_be_given_one_at_a_time_with_a_decimal_comma() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Row("B1".into(), "thon".into()));
+    let values: Vec<&str> = "10 2 1 3 4 0 0 120 87,5 12 4 5 90p".split(' ').collect();
+    for (i, v) in values.iter().enumerate() {
+        let s = sim.text(v);
+        if i + 1 < values.len() {
+            assert!(
+                all_text(&s).contains(&format!("Cột {}", i + 2)),
+                "asks column {}: {}",
+                i + 2,
+                all_text(&s)
+            );
+        }
+    }
+    assert_eq!(sim.value("B1.attendance_rate_pct", "thon"), Some("87.5".into()));
+    assert_eq!(sim.value("B1.hours_per_meeting", "thon"), Some("1.5".into()));
+    // A further single value is ambiguous once the row is full.
+    sim.press(Action::Row("B1".into(), "thon".into()));
+    let s = sim.text("5");
+    assert!(s.writes.is_empty());
+    assert!(all_text(&s).contains("3=5"));
+}
+
+#[test]
+fn a_hard_error_is_explained_and_fixed_with_column_equals_value() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Row("B1".into(), "thon".into()));
+    // Buckets sum to 11, not 10.
+    let s = sim.text("10 3 1 3 4 0 0 120 90 12 4 5 2");
+    let t = all_text(&s);
+    assert!(t.contains("❌"), "{t}");
+    assert!(t.contains("phải bằng tổng số chi bộ (10)"), "{t}");
+    assert_eq!(
+        sim.state,
+        State::Row {
+            table: "B1".into(),
+            row: "thon".into()
+        }
+    );
+    let s = sim.text("2=2");
+    assert!(all_text(&s).contains("hợp lệ"), "{}", all_text(&s));
+    assert_eq!(sim.value("B1.cells_size_4_5", "thon"), Some("2".into()));
+}
+
+#[test]
+fn a_warning_needs_a_confirm_press_and_is_recorded() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Row("B1".into(), "thon".into()));
+    // 10 meetings a year: fewer than monthly.
+    let s = sim.text("10 2 1 3 4 0 0 120 90 10 4 5 2");
+    assert!(all_text(&s).contains("⚠️"));
+    assert_eq!(
+        sim.state,
+        State::ConfirmRow {
+            table: "B1".into(),
+            row: "thon".into(),
+            rules: vec!["R-B1-6".into()]
+        }
+    );
+    let s = sim.press(Action::Confirm);
+    assert!(
+        s.writes
+            .iter()
+            .any(|w| matches!(w, Write::ConfirmWarning { rule, row, .. } if rule == "R-B1-6" && row == "thon"))
+    );
+    // Changing the row again asks again.
+    sim.press(Action::Row("B1".into(), "thon".into()));
+    let s = sim.text("10=9");
+    assert!(s.writes.contains(&Write::ClearWarnings { row: "thon".into() }));
+    assert!(matches!(sim.state, State::ConfirmRow { .. }));
+}
+
+#[test]
+fn typing_mistakes_name_the_column_and_keep_the_good_values() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Row("B1".into(), "thon".into()));
+    let s = sim.text("10 2 1 3 4 0 0 120 abc 12 4 5 2");
+    let t = all_text(&s);
+    assert!(t.contains("Cột 9") && t.contains("không phải là số"), "{t}");
+    assert_eq!(sim.value("B1.members_total", "thon"), Some("120".into()));
+    assert_eq!(sim.ctx.get("B1.attendance_rate_pct", "thon"), None);
+    let s = sim.text("1 2 3");
+    assert!(s.writes.is_empty());
+    assert!(all_text(&s).contains("13 cột"), "{}", all_text(&s));
+    let s = sim.text("9=101");
+    assert!(all_text(&s).contains("không được quá 100"));
+    let s = sim.text("1=2,5");
+    assert!(all_text(&s).contains("số nguyên"));
+    let s = sim.text("99=1");
+    assert!(all_text(&s).contains("Không có cột 99"));
+}
+
+#[test]
+fn the_nhap_shortcut_goes_through_the_same_checks() {
+    let mut sim = Sim::new(&["thon", "coquan"], true);
+    let s = sim.cmd("nhap", &format!("b1 THON {B1_THON}"));
+    assert!(all_text(&s).contains("hợp lệ"), "{}", all_text(&s));
+    assert_eq!(sim.value("B1.cells_total", "thon"), Some("10".into()));
+    let s = sim.cmd("nhap", "B1 coquan 3 3 0 1 0 0 0 18 95 12 4 4 2");
+    assert!(all_text(&s).contains("❌"));
+    assert_eq!(
+        sim.state,
+        State::Row {
+            table: "B1".into(),
+            row: "coquan".into()
+        }
+    );
+    for (args, expect) in [
+        ("B9 thon 1", "Không có biểu"),
+        ("B1 xyz 1", "Không có loại hình"),
+        ("B1 yte 1 2", "chưa chọn loại hình"),
+        ("B4 coquan 1 2 3 4 5 6 7", "chỉ có dòng cho chi bộ thôn"),
+        ("B1", "Cách dùng"),
+        ("B1 thon 1 2", "13 cột"),
+    ] {
+        let s = sim.cmd("nhap", args);
+        assert!(all_text(&s).contains(expect), "{args}: {}", all_text(&s));
+    }
+}
+
+#[test]
+fn the_traloi_shortcut_answers_headings_and_header_fields() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.cmd("traloi", "iii.2.2.a Chi bộ duy trì sinh hoạt đều đặn.");
+    assert_eq!(
+        sim.value("III.2.2.a", ""),
+        Some("Chi bộ duy trì sinh hoạt đều đặn.".into())
+    );
+    let s = sim.cmd("traloi", "III.2 nội dung");
+    assert!(all_text(&s).contains("mục nhóm"));
+    let s = sim.cmd("traloi", "X.9 nội dung");
+    assert!(all_text(&s).contains("Không có mục"));
+    sim.cmd("traloi", "HD.dien_thoai +84 912 345 678");
+    assert_eq!(sim.value("HD.dien_thoai", ""), Some("0912345678".into()));
+    // An implausible number is saved but needs confirmation.
+    let s = sim.cmd("traloi", "HD.dien_thoai 12345678");
+    assert!(all_text(&s).contains("⚠️"));
+    assert!(matches!(sim.state, State::ConfirmField { .. }));
+    sim.press(Action::Confirm);
+    assert!(sim.ctx.is_confirmed("R-DOC-5", "HD.dien_thoai"));
+    let s = sim.cmd("traloi", "HD.ngay 31/02/2023");
+    assert!(all_text(&s).contains("Ngày chưa đúng"));
+    sim.text("5/12/2023");
+    assert_eq!(sim.value("HD.ngay", ""), Some("05/12/2023".into()));
+}
+
+#[test]
+fn submitting_with_empty_items_needs_a_second_confirmation_then_locks() {
+    let mut sim = Sim::new(&["coquan"], true);
+    sim.cmd("nhap", &format!("B1 coquan {B1_COQUAN}"));
+    sim.cmd("nhap", &format!("B2 coquan {B2_COQUAN}"));
+    sim.cmd("nhap", &format!("B3 coquan {B3_COQUAN}"));
+    let s = sim.cmd("nop", "");
+    assert_eq!(sim.state, State::ConfirmSubmit { second: false });
+    assert!(all_text(&s).contains("Nộp báo cáo của Đảng bộ xã Mường So"));
+    let s = sim.press(Action::SubmitYes);
+    assert_eq!(sim.state, State::ConfirmSubmit { second: true });
+    assert!(all_text(&s).contains("mục trống"), "{}", all_text(&s));
+    assert!(!sim.submitted);
+    let s = sim.press(Action::SubmitYes);
+    assert!(sim.submitted);
+    assert!(s.writes.iter().any(|w| matches!(w, Write::NotifyBoard(_))));
+    // Read-only now.
+    let s = sim.cmd("traloi", "I.1 sửa");
+    assert!(all_text(&s).contains("không sửa được"));
+    assert!(s.writes.is_empty());
+    let s = sim.press(Action::Row("B1".into(), "coquan".into()));
+    assert!(s.writes.is_empty() && all_text(&s).contains("không sửa được"));
+}
+
+#[test]
+fn hard_errors_block_submission() {
+    let mut sim = Sim::new(&["coquan"], true);
+    sim.cmd("nhap", "B1 coquan 3 3 0 1 0 0 0 18 95 12 4 4 2");
+    let s = sim.cmd("nop", "");
+    assert!(all_text(&s).contains("Chưa nộp được"), "{}", all_text(&s));
+    assert_eq!(sim.state, State::Menu);
+    let s = sim.press(Action::SubmitYes);
+    assert!(!sim.submitted);
+    assert!(all_text(&s).contains("Nút này đã cũ") || all_text(&s).contains("Chưa nộp được"));
+}
+
+#[test]
+fn cross_table_mismatch_is_reported_and_blocks_submission() {
+    let mut sim = Sim::new(&["coquan"], true);
+    sim.cmd("nhap", &format!("B1 coquan {B1_COQUAN}"));
+    // B2 says 4 cells where B1 says 3.
+    let s = sim.cmd("nhap", "B2 coquan 4 0 4 0 0 4 1 3 0 0 4 0 0 0 4 0 0");
+    assert!(all_text(&s).contains("Chưa khớp giữa các biểu"), "{}", all_text(&s));
+    let s = sim.cmd("kiemtra", "");
+    assert!(all_text(&s).contains("Lỗi phải sửa"));
+    let s = sim.cmd("nop", "");
+    assert!(all_text(&s).contains("Chưa nộp được"));
+}
+
+#[test]
+fn no_input_is_left_without_an_answer() {
+    let states = [
+        State::Menu,
+        State::Answer {
+            node: "I.1".into(),
+            replace: false,
+        },
+        State::Field {
+            id: "HD.so".into(),
+            guided: true,
+        },
+        State::PickTypes {
+            selected: vec!["thon".into()],
+        },
+        State::Row {
+            table: "B1".into(),
+            row: "thon".into(),
+        },
+        State::ConfirmSubmit { second: false },
+    ];
+    let inputs = [
+        Input::Media,
+        Input::StaleButton,
+        Input::Text("???".into()),
+        Input::Command {
+            name: "khonglenh".into(),
+            args: String::new(),
+        },
+        Input::Command {
+            name: "tonghop".into(),
+            args: String::new(),
+        },
+        Input::Button(Action::Confirm),
+        Input::Command {
+            name: "huy".into(),
+            args: String::new(),
+        },
+        Input::Command {
+            name: "trogiup".into(),
+            args: String::new(),
+        },
+    ];
+    for st in &states {
+        for i in &inputs {
+            let mut sim = Sim::new(&["thon"], true);
+            sim.state = st.clone();
+            let s = sim.send(i.clone());
+            assert!(!s.replies.is_empty(), "{st:?} + {i:?} got silence");
+        }
+    }
+}
+
+#[test]
+fn cancel_keeps_what_was_saved() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Open("II".into()));
+    sim.text("Nội dung đã gửi");
+    let s = sim.cmd("huy", "");
+    assert!(all_text(&s).contains("được lưu"));
+    assert_eq!(sim.state, State::Menu);
+    assert_eq!(sim.value("II", ""), Some("Nội dung đã gửi".into()));
+}
+
+#[test]
+fn guiding_questions_of_a_container_are_shown_with_its_headings() {
+    let mut sim = Sim::new(&["thon", "coquan"], true);
+    for node in ["III.2.2.a", "III.2.2.b"] {
+        let s = sim.press(Action::Open(node.into()));
+        assert!(
+            all_text(&s).contains("Các chi bộ có sinh hoạt đủ các nội dung nêu trên không?"),
+            "{node}"
+        );
+    }
+    let s = sim.press(Action::Open("IV.1".into()));
+    assert!(all_text(&s).contains("so sánh giữa các loại hình"), "{}", all_text(&s));
+}
