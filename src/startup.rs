@@ -5,6 +5,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
+use crate::adapters::telegram::{self, TelegramDispatcher};
 use crate::config::Settings;
 use crate::engine::Engine;
 use crate::store::Store;
@@ -26,16 +27,21 @@ impl Application {
         Ok(Application { settings, engine })
     }
 
-    /// Long-polls Telegram until Ctrl-C.
-    pub async fn run_telegram(self) -> anyhow::Result<()> {
+    /// The Telegram side, ready to dispatch: menu registered, leftover messages delivered.
+    pub async fn telegram(&self) -> anyhow::Result<TelegramDispatcher> {
         let token = self
             .settings
             .token
             .clone()
             .context("TELOXIDE_TOKEN is not set: create a bot with @BotFather and put its token in .env")?;
-        let bot = crate::adapters::telegram::bot(token.expose(), self.settings.api_url.clone());
-        crate::adapters::telegram::prepare(&self.engine, &bot).await?;
-        let mut dispatcher = crate::adapters::telegram::dispatcher(self.engine, bot);
+        let bot = telegram::bot(token.expose(), self.settings.api_url.clone());
+        telegram::prepare(&self.engine, &bot).await?;
+        Ok(telegram::dispatcher(self.engine.clone(), bot))
+    }
+
+    /// Long-polls Telegram until Ctrl-C.
+    pub async fn run_telegram(self) -> anyhow::Result<()> {
+        let mut dispatcher = self.telegram().await?;
         let stop = dispatcher.shutdown_token();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {

@@ -50,8 +50,10 @@ pub enum Write {
         value: Option<String>,
     },
     Rows(Vec<String>),
+    /// Forget confirmations on `row` for the rules reading `table` (all, for a header field).
     ClearWarnings {
         row: String,
+        table: Option<String>,
     },
     ConfirmWarning {
         rule: String,
@@ -807,7 +809,10 @@ impl Flow<'_> {
         let label = self.form.report_field(id).map(|f| f.label.clone()).unwrap_or_default();
         if self.ctx.text(id) != Some(value.as_str()) {
             self.ctx.confirmed.retain(|(_, r)| r != id);
-            self.writes.push(Write::ClearWarnings { row: id.to_owned() });
+            self.writes.push(Write::ClearWarnings {
+                row: id.to_owned(),
+                table: None,
+            });
         }
         self.set_answer(id, "", Some(value.clone()));
         self.say(text::field_saved(&label, &value), vec![]);
@@ -1075,8 +1080,12 @@ impl Flow<'_> {
             }
         }
         if changed {
-            self.ctx.confirmed.retain(|(_, r)| r != row);
-            self.writes.push(Write::ClearWarnings { row: row.to_owned() });
+            let rules = rules_reading(self.form, &t.id);
+            self.ctx.confirmed.retain(|(rule, r)| r != row || !rules.contains(rule));
+            self.writes.push(Write::ClearWarnings {
+                row: row.to_owned(),
+                table: Some(t.id.clone()),
+            });
         }
         let row_name = self
             .form
@@ -1497,4 +1506,13 @@ fn column_label(c: &crate::form::Column) -> String {
     } else {
         format!("{} — {}", c.short, c.vi)
     }
+}
+
+/// Ids of the rules that read `table`.
+pub fn rules_reading(form: &Form, table: &str) -> Vec<String> {
+    form.rules()
+        .iter()
+        .filter(|r| r.tables.contains(table))
+        .map(|r| r.rule.id.clone())
+        .collect()
 }

@@ -396,7 +396,10 @@ impl Engine {
                     store::touch_report(tx, c, unit_id, now).await?;
                     store::set_report_rows(tx, c, unit_id, &rows).await?;
                 }
-                Write::ClearWarnings { row } => store::clear_warnings(tx, c, unit_id, &row).await?,
+                Write::ClearWarnings { row, table } => {
+                    let rules = table.map(|t| flow::rules_reading(&self.form, &t));
+                    store::clear_warnings(tx, c, unit_id, &row, rules.as_deref()).await?
+                }
                 Write::ConfirmWarning { rule, row, message } => {
                     store::confirm_warning(tx, c, unit_id, &rule, &row, &message, Some(m.id), now).await?
                 }

@@ -63,7 +63,12 @@ impl Sim {
                     self.ctx.rows = r.clone();
                     self.ctx.rows_chosen = true;
                 }
-                Write::ClearWarnings { row } => self.ctx.confirmed.retain(|(_, r)| r != row),
+                Write::ClearWarnings { row, table } => {
+                    let rules = table.as_ref().map(|t| super::flow::rules_reading(&self.form, t));
+                    self.ctx
+                        .confirmed
+                        .retain(|(rule, r)| r != row || rules.as_ref().is_some_and(|x| !x.contains(rule)))
+                }
                 Write::ConfirmWarning { rule, row, .. } => self.ctx.confirmed.push((rule.clone(), row.clone())),
                 Write::Submit { .. } => {
                     self.submitted = true;
@@ -327,8 +332,24 @@ fn a_warning_needs_a_confirm_press_and_is_recorded() {
     // Changing the row again asks again.
     sim.press(Action::Row("B1".into(), "thon".into()));
     let s = sim.text("10=9");
-    assert!(s.writes.contains(&Write::ClearWarnings { row: "thon".into() }));
+    assert!(s.writes.contains(&Write::ClearWarnings {
+        row: "thon".into(),
+        table: Some("B1".into())
+    }));
     assert!(matches!(sim.state, State::ConfirmRow { .. }));
+}
+
+#[test]
+fn changing_another_table_keeps_a_confirmed_warning() {
+    let mut sim = Sim::new(&["coquan"], true);
+    sim.cmd("nhap", "B1 coquan 3 2 0 1 0 0 0 18 95 10 4 4 2");
+    sim.press(Action::Confirm);
+    assert!(sim.ctx.is_confirmed("R-B1-6", "coquan"));
+    sim.cmd("nhap", &format!("B3 coquan {B3_COQUAN}"));
+    assert!(
+        sim.ctx.is_confirmed("R-B1-6", "coquan"),
+        "a Biểu 3 row does not touch Biểu 1's warning"
+    );
 }
 
 #[test]
@@ -530,4 +551,32 @@ fn guiding_questions_of_a_container_are_shown_with_its_headings() {
     }
     let s = sim.press(Action::Open("IV.1".into()));
     assert!(all_text(&s).contains("so sánh giữa các loại hình"), "{}", all_text(&s));
+}
+
+#[test]
+fn a_complete_report_submits_after_one_confirmation() {
+    let mut sim = Sim::new(&["thon"], true);
+    for (t, row) in [("B1", B1_THON), ("B2", B2_THON), ("B3", B3_THON), ("B4", B4_THON)] {
+        let s = sim.cmd("nhap", &format!("{t} thon {row}"));
+        assert!(!all_text(&s).contains('❌'), "{t}: {}", all_text(&s));
+    }
+    let ids: Vec<String> = sim.form.answer_nodes().map(|n| n.id.clone()).collect();
+    for id in ids {
+        sim.cmd("traloi", &format!("{id} Nội dung mục {id}"));
+    }
+    for (f, v) in [
+        ("HD.so", "12-BC/ĐU"),
+        ("HD.ngay", "04/12/2023"),
+        ("HD.nguoi_lap", "Lò Văn A"),
+        ("HD.nguoi_ky", "Tòng Văn B"),
+        ("HD.chuc_vu", "Bí thư"),
+        ("HD.dien_thoai", "0912345678"),
+    ] {
+        sim.cmd("traloi", &format!("{f} {v}"));
+    }
+    let s = sim.cmd("kiemtra", "");
+    assert!(!all_text(&s).contains("Còn thiếu"), "{}", all_text(&s));
+    sim.cmd("nop", "");
+    sim.press(Action::SubmitYes);
+    assert!(sim.submitted, "no second confirmation when nothing is missing");
 }

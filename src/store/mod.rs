@@ -656,15 +656,39 @@ pub async fn confirm_warning(
     Ok(())
 }
 
-/// A changed row needs its warnings confirmed again.
-pub async fn clear_warnings(conn: &mut SqliteConnection, campaign: i64, unit: i64, row: &str) -> Result<()> {
-    sqlx::query("DELETE FROM confirmed_warnings WHERE campaign_id = ? AND unit_id = ? AND row = ?")
-        .bind(campaign)
-        .bind(unit)
-        .bind(row)
-        .execute(conn)
-        .await
-        .context("clearing warnings")?;
+/// A changed row needs its warnings confirmed again: those of `rules` (all when `None`).
+pub async fn clear_warnings(
+    conn: &mut SqliteConnection,
+    campaign: i64,
+    unit: i64,
+    row: &str,
+    rules: Option<&[String]>,
+) -> Result<()> {
+    match rules {
+        None => {
+            sqlx::query("DELETE FROM confirmed_warnings WHERE campaign_id = ? AND unit_id = ? AND row = ?")
+                .bind(campaign)
+                .bind(unit)
+                .bind(row)
+                .execute(conn)
+                .await
+                .context("clearing warnings")?;
+        }
+        Some(rules) => {
+            for r in rules {
+                sqlx::query(
+                    "DELETE FROM confirmed_warnings WHERE campaign_id = ? AND unit_id = ? AND row = ? AND rule_id = ?",
+                )
+                .bind(campaign)
+                .bind(unit)
+                .bind(row)
+                .bind(r)
+                .execute(&mut *conn)
+                .await
+                .context("clearing warnings")?;
+            }
+        }
+    }
     Ok(())
 }
 

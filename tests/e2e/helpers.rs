@@ -1,0 +1,175 @@
+//! `spawn_bot()`: the real application against the fake Bot API, on a fresh SQLite file.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use chibo_bot::admin;
+use chibo_bot::config::{Settings, Token};
+use chibo_bot::engine::Engine;
+use chibo_bot::startup::Application;
+use chrono::Utc;
+use sqlx::SqlitePool;
+use teloxide::dispatching::ShutdownToken;
+use tempfile::TempDir;
+
+use crate::fake_telegram::{FakeTelegram, Sent};
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        chibo_bot::telemetry::init("info", std::io::stderr);
+    } else {
+        chibo_bot::telemetry::init("off", std::io::sink);
+    }
+});
+
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub struct TestBot {
+    pub fake: FakeTelegram,
+    pub engine: Engine,
+    pub dir: TempDir,
+    stop: ShutdownToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+pub fn settings_for(dir: &TempDir, fake: &FakeTelegram) -> Settings {
+    let mut s = Settings::with_database(format!("sqlite://{}", dir.path().join("bot.db").display()));
+    s.token = Some(Token::new(FakeTelegram::TOKEN));
+    s.api_url = Some(fake.api_url());
+    s
+}
+
+/// Starts the bot on a new database with the sample district loaded.
+pub async fn spawn_bot() -> TestBot {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fake = FakeTelegram::start().await;
+    spawn_on(dir, fake, true).await
+}
+
+/// Starts (or restarts) the bot on an existing folder and fake.
+pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> TestBot {
+    LazyLock::force(&TRACING);
+    let settings = settings_for(&dir, &fake);
+    let app = Application::build(settings, Utc::now())
+        .await
+        .expect("application builds");
+    if load_sample {
+        admin::import_units(
+            app.engine.store(),
+            app.engine.form(),
+            admin::SAMPLE_UNITS_CSV.as_bytes(),
+            Utc::now(),
+        )
+        .await
+        .expect("sample units import");
+    }
+    let engine = app.engine.clone();
+    let mut dispatcher = app.telegram().await.expect("telegram side starts");
+    let stop = dispatcher.shutdown_token();
+    let task = tokio::spawn(async move { dispatcher.dispatch().await });
+    TestBot {
+        fake,
+        engine,
+        dir,
+        stop,
+        task,
+    }
+}
+
+impl TestBot {
+    pub fn pool(&self) -> &SqlitePool {
+        self.engine.store().pool()
+    }
+
+    pub async fn invite(&self, unit: Option<&str>, role: &str) -> String {
+        admin::create_invite(self.engine.store(), unit, role, 14, Utc::now())
+            .await
+            .expect("invite")
+            .code
+    }
+
+    async fn last_outbox_id(&self) -> i64 {
+        sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM outbox")
+            .fetch_one(self.pool())
+            .await
+            .expect("outbox")
+            .unwrap_or(0)
+    }
+
+    /// Waits for every message the bot commits for `chat` in answer to one input: the
+    /// first arrival means the whole batch is in the outbox, whose size says how many follow.
+    async fn collect(&self, chat: i64, before: i64) -> Vec<Sent> {
+        let first = self.fake.next_for(chat, WAIT).await.expect("the bot answered");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE id > ? AND chat_id = ?")
+            .bind(before)
+            .bind(chat)
+            .fetch_one(self.pool())
+            .await
+            .expect("outbox count");
+        let mut out = vec![first];
+        for _ in 1..n.max(1) {
+            out.push(self.fake.next_for(chat, WAIT).await.expect("the rest of the batch"));
+        }
+        out
+    }
+
+    /// The user types `text`; returns the bot's messages.
+    pub async fn say(&self, chat: i64, user: i64, text: &str) -> Vec<Sent> {
+        let before = self.last_outbox_id().await;
+        self.fake.send_text(chat, user, text);
+        self.collect(chat, before).await
+    }
+
+    /// The user presses the button whose label contains `label` on message `on`.
+    pub async fn press(&self, chat: i64, user: i64, on: &Sent, label: &str) -> Vec<Sent> {
+        let b = on
+            .button(label)
+            .unwrap_or_else(|| panic!("no button «{label}» in {:?}: {:?}", on.text, on.button_labels()));
+        let data = b.data.clone().expect("callback button");
+        let before = self.last_outbox_id().await;
+        self.fake.press(chat, user, on.message_id, &data);
+        self.collect(chat, before).await
+    }
+
+    pub async fn stop(self) -> (TempDir, FakeTelegram) {
+        if let Ok(f) = self.stop.shutdown() {
+            f.await;
+        }
+        let _ = self.task.await;
+        assert!(
+            self.fake.unknown_methods().is_empty(),
+            "unknown methods: {:?}",
+            self.fake.unknown_methods()
+        );
+        assert!(
+            self.fake.rejected().is_empty(),
+            "rejected calls: {:?}",
+            self.fake.rejected()
+        );
+        (self.dir, self.fake)
+    }
+
+    pub async fn answer(&self, unit: &str, key: &str, row: &str) -> Option<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT a.value FROM answers a JOIN units u ON u.id = a.unit_id WHERE u.code = ? AND a.key = ? AND a.row = ?",
+        )
+        .bind(unit)
+        .bind(key)
+        .bind(row)
+        .fetch_optional(self.pool())
+        .await
+        .expect("answer query")
+    }
+}
+
+/// The last message of a batch: the one with the buttons to go on with.
+pub fn last(msgs: &[Sent]) -> &Sent {
+    msgs.last().expect("at least one message")
+}
+
+pub fn joined(msgs: &[Sent]) -> String {
+    msgs.iter()
+        .map(|m| m.text_or_caption().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}

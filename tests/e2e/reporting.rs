@@ -1,0 +1,255 @@
+//! A secretary scripted through Telegram as a new user would: deep link, guided flow,
+//! shortcuts, mistakes, submission; then every stored value is checked in SQLite.
+
+use chibo_bot::form::Form;
+
+use crate::helpers::{joined, last, spawn_bot};
+
+const CHAT: i64 = 5_001;
+const USER: i64 = 5_001;
+
+const B1_THON: [&str; 13] = ["10", "2", "1", "3", "4", "0", "0", "120", "87,5", "12", "4", "5", "1,5"];
+const B1_COQUAN: [&str; 13] = ["3", "2", "0", "1", "0", "0", "0", "18", "95", "10", "4", "4", "90p"];
+const B2_THON: &str = "10 0 10 2 8 10 0 2 6 2 1 3 2 4 3 6 1";
+const B2_COQUAN: &str = "3 0 3 0 0 3 1 2 0 0 3 0 0 0 3 0 0";
+const B3_THON: &str = "20 20 20 20 20 20 20 15 15 10 10 10";
+const B3_COQUAN: &str = "10 10 5 5 0 10 10 5 0 5 0 0";
+const B4_THON: &str = "10 10 6 8 2 1 3";
+
+/// What a stored figure should be for a typed token.
+fn stored(token: &str) -> String {
+    match token {
+        "87,5" => "87.5".into(),
+        "1,5" | "90p" => "1.5".into(),
+        t => t.into(),
+    }
+}
+
+fn answer_text(id: &str) -> String {
+    format!("Đảng bộ xã Mường So báo cáo mục {id}: các chi bộ thôn, bản và chi bộ cơ quan đã thực hiện nghiêm túc.")
+}
+
+#[tokio::test]
+async fn a_secretary_fills_and_submits_the_whole_report_and_every_value_is_stored() {
+    let bot = spawn_bot().await;
+    let form = Form::embedded();
+    bot.fake.set_user(USER, "Lò Văn Minh", Some("minhlv"));
+    let code = bot.invite(Some("mgso"), "secretary").await;
+
+    // Deep link: t.me/<bot>?start=<code> arrives as /start <code>.
+    let m = bot.say(CHAT, USER, &format!("/start {code}")).await;
+    assert!(joined(&m).contains("Đảng bộ xã Mường So"), "{}", joined(&m));
+    let menu = last(&m).clone();
+
+    // --- cell types: keep thôn and cơ quan only
+    let m = bot.press(CHAT, USER, &menu, "Biểu số liệu").await;
+    let mut pick = last(&m).clone();
+    assert!(
+        pick.text_or_caption().contains("loại hình"),
+        "{}",
+        pick.text_or_caption()
+    );
+    for t in ["nghiệp g", "nghiệp y", "quân đội", "công an"] {
+        let label = pick
+            .button_labels()
+            .into_iter()
+            .find(|l| l.contains(t))
+            .map(str::to_owned)
+            .expect(t);
+        pick = last(&bot.press(CHAT, USER, &pick, &label).await).clone();
+    }
+    assert!(pick.button_labels().iter().any(|l| l.starts_with("✅ Chi bộ thôn")));
+    assert!(pick.button_labels().iter().any(|l| l.starts_with("⬜ Chi bộ công an")));
+    let m = bot.press(CHAT, USER, &pick, "Tiếp tục").await;
+    let tables = last(&m).clone();
+    assert!(
+        tables.text_or_caption().contains("Chi bộ cơ quan"),
+        "{}",
+        tables.text_or_caption()
+    );
+
+    // --- Biểu 1, thôn: a whole row with a mistake in the size buckets, then fixed.
+    let m = bot.press(CHAT, USER, &tables, "Nhập tiếp").await;
+    assert!(joined(&m).contains("Biểu 1 — Chi bộ thôn, bản"), "{}", joined(&m));
+    let mut wrong = B1_THON.to_vec();
+    wrong[1] = "3";
+    let m = bot.say(CHAT, USER, &wrong.join(" ")).await;
+    assert!(joined(&m).contains("❌"), "{}", joined(&m));
+    let m = bot.say(CHAT, USER, "2=2").await;
+    assert!(joined(&m).contains("hợp lệ"), "{}", joined(&m));
+    assert!(
+        joined(&m).contains("Biểu 1 — Chi bộ cơ quan"),
+        "moves to the next row: {}",
+        joined(&m)
+    );
+
+    // --- Biểu 1, cơ quan: one value at a time; 10 meetings a year needs a confirmation.
+    let mut reply = Vec::new();
+    for v in B1_COQUAN {
+        reply = bot.say(CHAT, USER, v).await;
+    }
+    assert!(joined(&reply).contains("⚠️"), "{}", joined(&reply));
+    let m = bot.press(CHAT, USER, last(&reply), "Đúng, giữ nguyên").await;
+    assert!(joined(&m).contains("Biểu 2 — Chi bộ thôn, bản"), "{}", joined(&m));
+
+    // --- Biểu 2, 3, 4 by whole rows.
+    for (row, next) in [
+        (B2_THON, "Biểu 2 — Chi bộ cơ quan"),
+        (B2_COQUAN, "Biểu 3 — Chi bộ thôn"),
+        (B3_THON, "Biểu 3 — Chi bộ cơ quan"),
+        (B3_COQUAN, "Biểu 4 — Chi bộ thôn"),
+        (B4_THON, "nhập đủ"),
+    ] {
+        let m = bot.say(CHAT, USER, row).await;
+        assert!(joined(&m).contains(next), "after {row}: {}", joined(&m));
+    }
+
+    // --- the outline: guided for most headings, the shortcut for the last four.
+    let answers: Vec<String> = form.answer_nodes().map(|n| n.id.clone()).collect();
+    assert_eq!(answers.len(), 24);
+    let m = bot.say(CHAT, USER, "/decuong").await;
+    let m = bot.press(CHAT, USER, last(&m), "Điền tiếp").await;
+    assert!(joined(&m).contains("I.1"), "{}", joined(&m));
+    // I.1 in two messages.
+    bot.say(CHAT, USER, "Phần đầu.").await;
+    let m = bot.say(CHAT, USER, &answer_text("I.1")).await;
+    let mut m = bot.press(CHAT, USER, last(&m), "Xong").await;
+    for id in &answers[1..20] {
+        assert!(
+            joined(&m).contains(&format!("📝 {id} ")),
+            "expected heading {id}: {}",
+            joined(&m)
+        );
+        let saved = bot.say(CHAT, USER, &answer_text(id)).await;
+        assert!(joined(&saved).contains("Đã lưu"), "{}", joined(&saved));
+        m = bot.press(CHAT, USER, last(&saved), "Xong").await;
+    }
+    for id in &answers[20..] {
+        let r = bot.say(CHAT, USER, &format!("/traloi {id} {}", answer_text(id))).await;
+        assert!(joined(&r).contains(&format!("Đã lưu mục {id}")), "{}", joined(&r));
+    }
+
+    // --- header fields, guided, with a bad date first.
+    let m = bot.say(CHAT, USER, "/thongtin").await;
+    let m = bot.press(CHAT, USER, last(&m), "Điền lần lượt").await;
+    assert!(joined(&m).contains("Số báo cáo"), "{}", joined(&m));
+    let fields = [
+        ("HD.so", "15-BC/ĐU", "15-BC/ĐU"),
+        ("HD.ngay", "5/12/2023", "05/12/2023"),
+        ("HD.nguoi_lap", "Lò Văn Minh", "Lò Văn Minh"),
+        ("HD.nguoi_ky", "Tòng Văn Bình", "Tòng Văn Bình"),
+        ("HD.chuc_vu", "Bí thư", "Bí thư"),
+        ("HD.dien_thoai", "0912 345 678", "0912345678"),
+    ];
+    for (id, typed, _) in fields {
+        if id == "HD.ngay" {
+            let r = bot.say(CHAT, USER, "ngày mai").await;
+            assert!(joined(&r).contains("Ngày chưa đúng"), "{}", joined(&r));
+        }
+        let r = bot.say(CHAT, USER, typed).await;
+        assert!(joined(&r).contains("Đã lưu"), "{id}: {}", joined(&r));
+    }
+
+    // --- things the bot cannot use still get an answer.
+    let before = bot.fake.sent_count("sendMessage");
+    bot.fake.send_photo(CHAT, USER);
+    let r = bot
+        .fake
+        .next_for(CHAT, crate::helpers::WAIT)
+        .await
+        .expect("answer to a photo");
+    assert!(
+        r.text_or_caption().contains("chỉ nhận tin nhắn chữ"),
+        "{}",
+        r.text_or_caption()
+    );
+    while bot.fake.sent_count("sendMessage") < before + 2 {
+        bot.fake
+            .next_for(CHAT, crate::helpers::WAIT)
+            .await
+            .expect("re-prompt after the photo");
+    }
+    let r = bot.say(CHAT, USER, "/khonghieu").await;
+    assert!(joined(&r).contains("Không có lệnh /khonghieu"), "{}", joined(&r));
+
+    // --- review and submit.
+    let r = bot.say(CHAT, USER, "/kiemtra").await;
+    assert!(!joined(&r).contains("Còn thiếu"), "nothing is missing: {}", joined(&r));
+    assert!(!joined(&r).contains("Lỗi phải sửa"), "{}", joined(&r));
+    let r = bot.say(CHAT, USER, "/nop").await;
+    let r = bot.press(CHAT, USER, last(&r), "Nộp báo cáo").await;
+    assert!(joined(&r).contains("Đã nộp báo cáo"), "{}", joined(&r));
+    let r = bot.say(CHAT, USER, "/traloi I.1 sửa sau khi nộp").await;
+    assert!(joined(&r).contains("không sửa được"), "{}", joined(&r));
+
+    // --- the database holds exactly what was typed.
+    for id in &answers {
+        let want = if id == "I.1" {
+            format!("Phần đầu.\n{}", answer_text(id))
+        } else {
+            answer_text(id)
+        };
+        assert_eq!(bot.answer("mgso", id, "").await, Some(Some(want)), "heading {id}");
+    }
+    let tables = [
+        ("B1", "thon", B1_THON.join(" ")),
+        ("B1", "coquan", B1_COQUAN.join(" ")),
+        ("B2", "thon", B2_THON.into()),
+        ("B2", "coquan", B2_COQUAN.into()),
+        ("B3", "thon", B3_THON.into()),
+        ("B3", "coquan", B3_COQUAN.into()),
+        ("B4", "thon", B4_THON.into()),
+    ];
+    for (t, row, typed) in tables {
+        let table = form.table(t).unwrap();
+        for (c, tok) in table.columns.iter().zip(typed.split(' ')) {
+            let key = format!("{t}.{}", c.key);
+            assert_eq!(
+                bot.answer("mgso", &key, row).await,
+                Some(Some(stored(tok))),
+                "{key} {row}"
+            );
+        }
+    }
+    assert_eq!(
+        bot.answer("mgso", "B4.villages_2018", "coquan").await,
+        None,
+        "no Biểu 4 row for agencies"
+    );
+    for (id, _, want) in fields {
+        assert_eq!(bot.answer("mgso", id, "").await, Some(Some(want.to_owned())), "{id}");
+    }
+    let (status, rows): (String, i64) = sqlx::query_as(
+        "SELECT r.status, (SELECT COUNT(*) FROM report_rows x WHERE x.unit_id = r.unit_id) FROM reports r JOIN units u ON u.id = r.unit_id WHERE u.code = 'mgso'",
+    )
+    .fetch_one(bot.pool())
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), rows), ("submitted", 2));
+    let fixed: (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT old_value, new_value FROM answer_history WHERE key = 'B1.cells_size_4_5' AND row = 'thon' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(bot.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        fixed,
+        (Some("3".into()), Some("2".into())),
+        "the correction is in the history"
+    );
+    let confirmed: Vec<(String, String)> = sqlx::query_as("SELECT rule_id, row FROM confirmed_warnings")
+        .fetch_all(bot.pool())
+        .await
+        .unwrap();
+    assert_eq!(confirmed, vec![("R-B1-6".to_owned(), "coquan".to_owned())]);
+    let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+        .fetch_one(bot.pool())
+        .await
+        .unwrap();
+    assert_eq!(unsent, 0, "every committed message was delivered");
+    assert!(
+        bot.fake.unanswered_callbacks().is_empty(),
+        "every button press was answered"
+    );
+    bot.stop().await;
+}
