@@ -5,6 +5,7 @@ pub mod admin;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod export;
 pub mod form;
 pub mod startup;
 pub mod store;
