@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use chrono::NaiveTime;
 use chrono_tz::Tz;
 use url::Url;
 
@@ -44,6 +45,43 @@ pub struct Settings {
     pub bot_username: Option<String>,
     /// `INVITE_TTL_DAYS`, default 14.
     pub invite_ttl_days: i64,
+    /// When reminders go out.
+    pub reminders: ReminderSettings,
+    /// `TELEGRAM_MAX_PER_SEC` (default 30) and `TELEGRAM_MAX_PER_SEC_CHAT` (default 1).
+    pub max_per_sec: u32,
+    pub max_per_sec_chat: u32,
+}
+
+/// The reminder schedule, in the campaign's time zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderSettings {
+    /// `REMINDER_DAYS_BEFORE`: days before the deadline day (0 = the day itself), default 7,3,1,0.
+    pub days_before: Vec<u32>,
+    /// `REMINDER_TIME`: time of day, default 08:00.
+    pub at: NaiveTime,
+    /// `REMINDER_OVERDUE_DAYS`: daily overdue reminders after the deadline, default 7.
+    pub overdue_days: u32,
+    /// `QUIET_HOURS`: no reminders from .0 to .1 (default 21:00–07:00).
+    pub quiet: (NaiveTime, NaiveTime),
+    /// `BOARD_SUMMARY_DAYS`: daily summary to the board in the last N days, default 7.
+    pub board_summary_days: u32,
+}
+
+impl Default for ReminderSettings {
+    fn default() -> Self {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
+        ReminderSettings {
+            days_before: vec![7, 3, 1, 0],
+            at: t(8, 0),
+            overdue_days: 7,
+            quiet: (t(21, 0), t(7, 0)),
+            board_summary_days: 7,
+        }
+    }
+}
+
+fn parse_time(s: &str, what: &str) -> anyhow::Result<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").with_context(|| format!("{what} «{s}» must be HH:MM"))
 }
 
 impl Settings {
@@ -57,6 +95,9 @@ impl Settings {
             form_file: None,
             bot_username: None,
             invite_ttl_days: 14,
+            reminders: ReminderSettings::default(),
+            max_per_sec: 30,
+            max_per_sec_chat: 1,
         }
     }
 
@@ -88,6 +129,40 @@ impl Settings {
             if s.invite_ttl_days < 1 {
                 bail!("INVITE_TTL_DAYS must be at least 1");
             }
+        }
+        if let Some(v) = var("REMINDER_DAYS_BEFORE") {
+            let mut days = Vec::new();
+            for d in v.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+                days.push(
+                    d.parse()
+                        .with_context(|| format!("REMINDER_DAYS_BEFORE: «{d}» is not a number of days"))?,
+                );
+            }
+            s.reminders.days_before = days;
+        }
+        if let Some(v) = var("REMINDER_TIME") {
+            s.reminders.at = parse_time(&v, "REMINDER_TIME")?;
+        }
+        if let Some(v) = var("REMINDER_OVERDUE_DAYS") {
+            s.reminders.overdue_days = v.parse().with_context(|| format!("REMINDER_OVERDUE_DAYS «{v}»"))?;
+        }
+        if let Some(v) = var("QUIET_HOURS") {
+            let (a, b) = v
+                .split_once('-')
+                .with_context(|| format!("QUIET_HOURS «{v}» must be HH:MM-HH:MM"))?;
+            s.reminders.quiet = (parse_time(a, "QUIET_HOURS")?, parse_time(b, "QUIET_HOURS")?);
+        }
+        if let Some(v) = var("BOARD_SUMMARY_DAYS") {
+            s.reminders.board_summary_days = v.parse().with_context(|| format!("BOARD_SUMMARY_DAYS «{v}»"))?;
+        }
+        if let Some(v) = var("TELEGRAM_MAX_PER_SEC") {
+            s.max_per_sec = v.parse().with_context(|| format!("TELEGRAM_MAX_PER_SEC «{v}»"))?;
+        }
+        if let Some(v) = var("TELEGRAM_MAX_PER_SEC_CHAT") {
+            s.max_per_sec_chat = v.parse().with_context(|| format!("TELEGRAM_MAX_PER_SEC_CHAT «{v}»"))?;
+        }
+        if s.max_per_sec == 0 || s.max_per_sec_chat == 0 {
+            bail!("TELEGRAM_MAX_PER_SEC and TELEGRAM_MAX_PER_SEC_CHAT must be at least 1");
         }
         Ok(s)
     }

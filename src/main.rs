@@ -5,6 +5,7 @@ use chibo_bot::adapters::console::Console;
 use chibo_bot::admin;
 use chibo_bot::config::Settings;
 use chibo_bot::form::Form;
+use chibo_bot::reminders::Scheduler;
 use chibo_bot::startup::Application;
 use chibo_bot::{domain, engine::text};
 use chrono::Utc;
@@ -39,6 +40,29 @@ enum Command {
         #[command(subcommand)]
         command: UnitsCommand,
     },
+    /// The campaign: change the deadline.
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
+    /// Run one reminder pass as if at a given moment (Vietnam time), recording and sending
+    /// exactly as the running bot does.
+    Remind {
+        /// "DD/MM/YYYY HH:MM" in Vietnam time; default: now.
+        #[arg(long)]
+        at: Option<String>,
+        /// List who would be reminded, without recording or sending.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the merged district workbook (the same as /tonghop in the chat).
+    Export {
+        #[arg(long, default_value = "tong-hop.xlsx")]
+        out: PathBuf,
+        /// Include drafts (marked as such), like /tonghop tatca.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Print a single-use invite code for a unit's secretary or a board member.
     Invite {
         /// Unit code (needed for a secretary).
@@ -52,6 +76,12 @@ enum Command {
 enum FormCommand {
     /// Validate a form file (default: the embedded form) and print a summary.
     Check { file: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum CampaignCommand {
+    /// Set the deadline date (DD/MM/YYYY, Vietnam time; the form's time of day is kept).
+    Deadline { date: String },
 }
 
 #[derive(Subcommand)]
@@ -122,6 +152,92 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
             }
+            Ok(())
+        }
+        Command::Campaign {
+            command: CampaignCommand::Deadline { date },
+        } => {
+            let app = Application::build(settings, Utc::now()).await?;
+            let day = domain::parse_date(&date).with_context(|| format!("«{date}» is not a DD/MM/YYYY date"))?;
+            let time = chrono::NaiveTime::parse_from_str(&app.engine.form().campaign.deadline_time, "%H:%M")?;
+            let at = day
+                .and_time(time)
+                .and_local_timezone(app.engine.tz())
+                .single()
+                .context("not a valid local time")?
+                .with_timezone(&Utc);
+            let mut conn = app.engine.store().pool().acquire().await?;
+            chibo_bot::store::set_deadline(&mut conn, app.engine.campaign().id, at).await?;
+            println!(
+                "deadline: {} {}",
+                domain::format_date(day),
+                app.engine.form().campaign.deadline_time
+            );
+            Ok(())
+        }
+        Command::Remind { at, dry_run } => {
+            let app = Application::build(settings, Utc::now()).await?;
+            let tz = app.engine.tz();
+            let now = match at {
+                Some(a) => chrono::NaiveDateTime::parse_from_str(a.trim(), "%d/%m/%Y %H:%M")
+                    .with_context(|| format!("«{a}» must be \"DD/MM/YYYY HH:MM\""))?
+                    .and_local_timezone(tz)
+                    .single()
+                    .context("not a valid local time")?
+                    .with_timezone(&Utc),
+                None => Utc::now(),
+            };
+            let scheduler = Scheduler::new(app.engine.clone(), app.settings.reminders.clone());
+            if dry_run {
+                let (moment, planned) = scheduler.dry_run(now).await?;
+                match moment {
+                    None => println!("no reminder is due at {}", app.engine.local_text(now)),
+                    Some(m) => {
+                        println!(
+                            "moment {} ({:?}): {} units",
+                            app.engine.local_text(m.at),
+                            m.kind,
+                            planned.len()
+                        );
+                        for p in planned {
+                            let who = if p.secretaries.is_empty() {
+                                "— no reachable secretary".to_owned()
+                            } else {
+                                p.secretaries.join(", ")
+                            };
+                            println!("\n{} [{}]\n{}", p.unit, who, p.text);
+                        }
+                    }
+                }
+                return Ok(());
+            }
+            let (outcome, out) = scheduler.tick(now).await?;
+            println!(
+                "{} units reminded, {} messages{}",
+                outcome.units.len(),
+                outcome.messages,
+                outcome.moment.map(|m| format!(" (moment {m})")).unwrap_or_default()
+            );
+            if !out.is_empty() {
+                match app.bot() {
+                    Ok(bot) => {
+                        chibo_bot::adapters::telegram::deliver(&app.engine, &bot, out).await;
+                        println!("sent");
+                    }
+                    Err(_) => {
+                        println!("queued: the running bot sends them within a few minutes (no TELOXIDE_TOKEN here)")
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Export { out, drafts } => {
+            let app = Application::build(settings, Utc::now()).await?;
+            let snap = app.engine.snapshot(drafts, Utc::now()).await?;
+            let merged = snap.units.iter().filter(|u| snap.merged(u)).count();
+            let bytes = chibo_bot::export::build_workbook(&snap)?;
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("{} ({merged} of {} units merged)", out.display(), snap.units.len());
             Ok(())
         }
         Command::Invite { unit_code, role } => {

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{DefaultKey, Dispatcher, UpdateFilterExt};
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, Update};
@@ -16,15 +18,27 @@ use crate::store;
 /// Telegram's longest message; longer texts are split on line breaks.
 const MAX_TEXT: usize = 4000;
 
-pub type TelegramDispatcher = Dispatcher<Bot, anyhow::Error, DefaultKey>;
+/// The bot behind Telegram's rate limits: `per_sec` overall, `per_sec_chat` in one chat;
+/// a 429 answer freezes sending for its `retry_after` and the request is retried.
+pub type TgBot = Throttle<Bot>;
+
+pub type TelegramDispatcher = Dispatcher<TgBot, anyhow::Error, DefaultKey>;
 
 /// Builds the bot without reading the environment (a bad URL is an error, not a panic).
-pub fn bot(token: &str, api_url: Option<url::Url>) -> Bot {
+/// Must be called inside the tokio runtime (the throttle spawns its worker).
+pub fn bot(token: &str, api_url: Option<url::Url>, per_sec: u32, per_sec_chat: u32) -> TgBot {
     let bot = Bot::new(token);
-    match api_url {
+    let bot = match api_url {
         Some(u) => bot.set_api_url(u),
         None => bot,
-    }
+    };
+    let limits = Limits {
+        messages_per_sec_overall: per_sec,
+        messages_per_sec_chat: per_sec_chat,
+        messages_per_min_chat: per_sec_chat.saturating_mul(60),
+        messages_per_min_channel_or_supergroup: 20,
+    };
+    Throttle::new_spawn(bot, limits)
 }
 
 /// The commands shown in Telegram's menu.
@@ -45,7 +59,7 @@ pub fn command_menu() -> Vec<BotCommand> {
 }
 
 /// The handler tree: messages, then button presses; anything else is ignored.
-pub fn dispatcher(engine: Engine, bot: Bot) -> TelegramDispatcher {
+pub fn dispatcher(engine: Engine, bot: TgBot) -> TelegramDispatcher {
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback));
@@ -59,7 +73,7 @@ pub fn dispatcher(engine: Engine, bot: Bot) -> TelegramDispatcher {
 }
 
 /// Registers the command menu and delivers what a previous run committed but never sent.
-pub async fn prepare(engine: &Engine, bot: &Bot) -> anyhow::Result<()> {
+pub async fn prepare(engine: &Engine, bot: &TgBot) -> anyhow::Result<()> {
     if let Err(e) = bot.set_my_commands(command_menu()).await {
         tracing::warn!(error.message = %e, "could not register the command menu");
     }
@@ -89,7 +103,7 @@ fn chat_ref(msg: &Message) -> ChatRef {
 }
 
 #[tracing::instrument(name = "telegram.message", skip_all, fields(chat_id = msg.chat.id.0))]
-async fn on_message(bot: Bot, msg: Message, engine: Arc<Engine>) -> anyhow::Result<()> {
+async fn on_message(bot: TgBot, msg: Message, engine: Arc<Engine>) -> anyhow::Result<()> {
     let chat = chat_ref(&msg);
     let input = match msg.text() {
         Some(t) => Inbound::from_text(t),
@@ -100,7 +114,7 @@ async fn on_message(bot: Bot, msg: Message, engine: Arc<Engine>) -> anyhow::Resu
 }
 
 #[tracing::instrument(name = "telegram.callback", skip_all)]
-async fn on_callback(bot: Bot, q: CallbackQuery, engine: Arc<Engine>) -> anyhow::Result<()> {
+async fn on_callback(bot: TgBot, q: CallbackQuery, engine: Arc<Engine>) -> anyhow::Result<()> {
     if let Err(e) = bot.answer_callback_query(q.id.clone()).await {
         tracing::warn!(error.message = %e, "answerCallbackQuery failed");
     }
@@ -122,7 +136,7 @@ async fn on_callback(bot: Bot, q: CallbackQuery, engine: Arc<Engine>) -> anyhow:
     Ok(())
 }
 
-async fn step(engine: &Engine, bot: &Bot, chat: &ChatRef, input: Inbound) {
+async fn step(engine: &Engine, bot: &TgBot, chat: &ChatRef, input: Inbound) {
     match engine.handle(chat, input, Utc::now()).await {
         Ok(out) => deliver(engine, bot, out).await,
         Err(e) => {
@@ -185,7 +199,7 @@ pub fn split_text(text: &str) -> Vec<String> {
     parts
 }
 
-async fn send_one(bot: &Bot, m: &Outgoing) -> Result<(), RequestError> {
+async fn send_one(bot: &TgBot, m: &Outgoing) -> Result<(), RequestError> {
     let chat = ChatId(m.chat_id);
     if let Some(doc) = &m.document {
         let mut req = bot.send_document(
@@ -226,34 +240,68 @@ async fn send_one(bot: &Bot, m: &Outgoing) -> Result<(), RequestError> {
     Ok(())
 }
 
-/// Sends messages in order; a delivered one is marked in the outbox, a failed one stays
-/// there for the next start. Honours 429 `retry_after` once.
-pub async fn deliver(engine: &Engine, bot: &Bot, deliveries: Vec<Delivery>) {
+/// How many chats are served at once; the throttle still caps the overall rate.
+const CONCURRENT_CHATS: usize = 256;
+
+/// Sends messages: in order within a chat, many chats at once (the throttle releases a
+/// batch every quarter second, so one-at-a-time sending would crawl). A delivered message
+/// is marked in the outbox, a failed one stays there (its attempt counted) for the next pass,
+/// and a chat that blocked the bot marks its member unreachable.
+pub async fn deliver(engine: &Engine, bot: &TgBot, deliveries: Vec<Delivery>) {
+    let mut chats: Vec<(i64, Vec<Delivery>)> = Vec::new();
     for d in deliveries {
-        let mut result = send_one(bot, &d.message).await;
-        if let Err(RequestError::RetryAfter(s)) = &result {
-            tokio::time::sleep(s.duration().min(Duration::from_secs(60))).await;
-            result = send_one(bot, &d.message).await;
+        match chats.iter_mut().find(|(c, _)| *c == d.message.chat_id) {
+            Some((_, list)) => list.push(d),
+            None => chats.push((d.message.chat_id, vec![d])),
         }
-        let done = match result {
+    }
+    if chats.len() == 1 {
+        if let Some((_, list)) = chats.pop() {
+            deliver_chat(engine, bot, list).await;
+        }
+        return;
+    }
+    let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_CHATS));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (_, list) in chats {
+        let (engine, bot, permits) = (engine.clone(), bot.clone(), Arc::clone(&permits));
+        tasks.spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            deliver_chat(&engine, &bot, list).await;
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        if let Err(e) = r {
+            tracing::error!(error.message = %e, "a delivery task failed");
+        }
+    }
+}
+
+async fn deliver_chat(engine: &Engine, bot: &TgBot, deliveries: Vec<Delivery>) {
+    for d in deliveries {
+        let done = match send_one(bot, &d.message).await {
             Ok(()) => true,
             Err(RequestError::Api(
                 ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::CantInitiateConversation,
             )) => {
-                let mut conn = match engine.store().pool().acquire().await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        tracing::error!(error.message = %e, "cannot record an unreachable member");
-                        continue;
-                    }
-                };
-                if let Err(e) = store::mark_unreachable(&mut conn, d.message.chat_id, Some(Utc::now())).await {
+                tracing::info!(
+                    chat_id = d.message.chat_id,
+                    "the member blocked the bot; marked unreachable"
+                );
+                if let Err(e) = mark_unreachable(engine, d.message.chat_id).await {
                     tracing::error!(error.message = %e, "cannot record an unreachable member");
                 }
                 true
             }
             Err(e) => {
                 tracing::warn!(chat_id = d.message.chat_id, error.message = %e, "message not delivered; kept in the outbox");
+                if let Some(id) = d.outbox_id
+                    && let Err(e) = store::mark_attempt(engine.store().pool(), id).await
+                {
+                    tracing::error!(error.message = %e, "cannot count a delivery attempt");
+                }
                 false
             }
         };
@@ -262,6 +310,49 @@ pub async fn deliver(engine: &Engine, bot: &Bot, deliveries: Vec<Delivery>) {
             && let Err(e) = engine.delivered(id, Utc::now()).await
         {
             tracing::error!(error.message = %e, "cannot mark a message delivered");
+        }
+    }
+}
+
+async fn mark_unreachable(engine: &Engine, chat_id: i64) -> anyhow::Result<()> {
+    let mut conn = engine.store().pool().acquire().await?;
+    store::mark_unreachable(&mut conn, chat_id, Some(Utc::now())).await?;
+    Ok(())
+}
+
+/// Messages left unsent for a while (a failed send, or a pass run from the command line).
+pub async fn deliver_stale(engine: &Engine, bot: &TgBot, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
+    let stale = store::stale_unsent(engine.store().pool(), now - chrono::Duration::minutes(2), 5).await?;
+    let pending = stale
+        .into_iter()
+        .filter_map(|(id, _chat, body)| {
+            let mut message: Outgoing = serde_json::from_str(&body).ok()?;
+            message.edit_message = None;
+            Some(Delivery {
+                outbox_id: Some(id),
+                message,
+            })
+        })
+        .collect();
+    deliver(engine, bot, pending).await;
+    Ok(())
+}
+
+/// The reminder loop: one scheduler pass a minute, then what is pending is sent.
+/// The loop only sleeps; each pass is `Scheduler::tick(now)`.
+pub async fn run_reminders(engine: Engine, bot: TgBot, every: Duration) {
+    let scheduler = crate::reminders::Scheduler::new(engine.clone(), engine.reminder_settings().clone());
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let now = Utc::now();
+        match scheduler.tick(now).await {
+            Ok((_, out)) => deliver(&engine, &bot, out).await,
+            Err(e) => tracing::error!(error.cause_chain = ?e, error.message = %e, "reminder pass failed"),
+        }
+        if let Err(e) = deliver_stale(&engine, &bot, now).await {
+            tracing::error!(error.message = %e, "redelivery failed");
         }
     }
 }
@@ -279,6 +370,20 @@ mod tests {
         assert!(parts.iter().all(|p| p.chars().count() <= MAX_TEXT));
         assert_eq!(parts.join("\n"), text);
         assert_eq!(split_text("ngắn"), vec!["ngắn".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn the_client_is_throttled_to_the_configured_limits() {
+        let bot = bot("1:TEST", None, 30, 1);
+        let l = bot.limits().await;
+        assert_eq!(
+            (
+                l.messages_per_sec_overall,
+                l.messages_per_sec_chat,
+                l.messages_per_min_chat
+            ),
+            (30, 1, 60)
+        );
     }
 
     #[test]

@@ -216,7 +216,7 @@ impl Flow<'_> {
                 self.say(text::WAITING_SUBMIT, submit_buttons(second));
                 State::ConfirmSubmit { second }
             }
-            State::Menu | State::AwaitInvite => self.menu(),
+            State::Menu | State::AwaitInvite | State::BoardReason { .. } => self.menu(),
         }
     }
 
@@ -366,6 +366,7 @@ impl Flow<'_> {
                 }
             },
             (Action::Review, _) => self.review(),
+            (Action::Resume, _) => self.resume(),
             (Action::Submit, _) => self.submit(),
             (Action::SubmitYes, State::ConfirmSubmit { second }) => self.submit_yes(second),
             // A button from an older message whose step is over.
@@ -406,11 +407,29 @@ impl Flow<'_> {
                 self.say(text::WAITING_SUBMIT, submit_buttons(second));
                 State::ConfirmSubmit { second }
             }
-            State::Menu | State::AwaitInvite => {
+            State::Menu | State::AwaitInvite | State::BoardReason { .. } => {
                 self.say(text::MENU_HINT, vec![]);
                 self.menu()
             }
         }
+    }
+
+    /// Opens the first thing still missing: a heading, a table row, a header field, or the review.
+    fn resume(&mut self) -> State {
+        if self.locked() {
+            return self.refuse_locked();
+        }
+        if self.form.answer_nodes().any(|n| self.ctx.text(&n.id).is_none()) {
+            return self.outline_next();
+        }
+        let m = check::missing(self.form, &self.ctx);
+        if !self.ctx.rows_chosen || !m.rows.is_empty() {
+            return self.tables_next(None);
+        }
+        if !m.fields.is_empty() {
+            return self.fields_next();
+        }
+        self.review()
     }
 
     // ------------------------------------------------------------ menu, help
@@ -1195,9 +1214,14 @@ impl Flow<'_> {
             self.say(text::type_not_residential(&t.short_name), vec![]);
             return self.reprompt(state);
         }
-        if !self.ctx.rows_chosen || !self.ctx.rows.contains(&ct.code) {
+        if !self.ctx.rows.contains(&ct.code) {
             self.say(text::type_not_chosen(&ct.vi), vec![]);
             return self.reprompt(state);
+        }
+        if !self.ctx.rows_chosen {
+            // Entering a row of a preselected type accepts the preselection.
+            self.ctx.rows_chosen = true;
+            self.writes.push(Write::Rows(self.ctx.rows.clone()));
         }
         if values.is_empty() {
             self.say(text::NHAP_USAGE, vec![]);

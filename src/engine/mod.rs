@@ -1,6 +1,7 @@
 //! The channel-agnostic conversation engine: an incoming event becomes one database
 //! transaction (answers, conversation state, outgoing messages) and a list of messages.
 
+pub mod board;
 pub mod check;
 pub mod flow;
 pub mod reply;
@@ -91,8 +92,10 @@ impl From<store::StoreError> for EngineError {
 pub struct Engine {
     store: Store,
     form: Arc<Form>,
-    campaign: Campaign,
+    /// Re-read at every step, so an operator's deadline change reaches the running bot.
+    campaign: Arc<std::sync::RwLock<Campaign>>,
     tz: Tz,
+    reminders: crate::config::ReminderSettings,
 }
 
 /// The deadline of a form as a UTC instant (the form gives a Vietnam date and time).
@@ -118,9 +121,20 @@ impl Engine {
         Ok(Engine {
             store,
             form,
-            campaign,
+            campaign: Arc::new(std::sync::RwLock::new(campaign)),
             tz,
+            reminders: Default::default(),
         })
+    }
+
+    /// Uses this reminder schedule (for `/nhacnho` and the scheduler).
+    pub fn with_reminders(mut self, r: crate::config::ReminderSettings) -> Engine {
+        self.reminders = r;
+        self
+    }
+
+    pub fn reminder_settings(&self) -> &crate::config::ReminderSettings {
+        &self.reminders
     }
 
     pub fn store(&self) -> &Store {
@@ -131,8 +145,21 @@ impl Engine {
         &self.form
     }
 
-    pub fn campaign(&self) -> &Campaign {
-        &self.campaign
+    pub fn campaign(&self) -> Campaign {
+        self.campaign
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// Reloads the campaign row (the deadline may have been changed from the command line).
+    pub async fn refresh_campaign(&self, conn: &mut sqlx::SqliteConnection) -> Result<(), EngineError> {
+        let current = self.campaign();
+        let fresh = store::campaign_by_id(conn, current.id).await?;
+        if let Ok(mut c) = self.campaign.write() {
+            *c = fresh;
+        }
+        Ok(())
     }
 
     pub fn tz(&self) -> Tz {
@@ -155,6 +182,7 @@ impl Engine {
             }]);
         }
         let mut tx = self.store.begin().await?;
+        self.refresh_campaign(&mut tx).await?;
         let state = match store::conversation(&mut tx, chat.chat_id).await? {
             Some(json) => serde_json::from_str(&json).unwrap_or_default(),
             None => State::default(),
@@ -168,9 +196,17 @@ impl Engine {
             _ => None,
         };
         let mut others: Vec<Outgoing> = Vec::new();
+        let mut export = None;
+        let mut remind = false;
         let (next, replies) = match (member, start_code) {
             (None, _) | (Some(_), Some(_)) => self.registration(&mut tx, chat, state, &input, now).await?,
-            (Some(m), None) if m.is_board() => self.board(&m, &input),
+            (Some(m), None) if m.is_board() => {
+                let b = self.board(&mut tx, &m, state, input, now).await?;
+                others.extend(b.notify);
+                export = b.export;
+                remind = b.remind;
+                (b.next, b.replies)
+            }
             (Some(m), None) => self.secretary(&mut tx, &m, state, input, now, &mut others).await?,
         };
         tracing::Span::current().record("state", next.name());
@@ -192,6 +228,24 @@ impl Engine {
             });
         }
         tx.commit().await.context("committing the step")?;
+        if let Some(drafts) = export {
+            // Built after the commit: the write lock is not held while the workbook is made.
+            let doc = self.export_document(chat.chat_id, drafts, now).await;
+            deliveries.push(Delivery {
+                outbox_id: None,
+                message: doc,
+            });
+        }
+        if remind {
+            let sched = crate::reminders::Scheduler::new(self.clone(), self.reminders.clone());
+            let (o, sent) = sched.remind_now(now).await?;
+            let note = text::reminded_now(o.units.len(), o.messages, o.unreachable.len());
+            deliveries.push(Delivery {
+                outbox_id: None,
+                message: self.out(chat.chat_id, &note, vec![], None),
+            });
+            deliveries.extend(sent);
+        }
         Ok(deliveries)
     }
 
@@ -272,16 +326,11 @@ impl Engine {
         let member = store::member_by_user(tx, user).await?.context("member just saved")?;
         if member.is_board() {
             let mut replies = vec![say(&text::welcome_board(&chat.name))];
-            replies.extend(
-                self.board(
-                    &member,
-                    &Inbound::Command {
-                        name: "menu".into(),
-                        args: String::new(),
-                    },
-                )
-                .1,
-            );
+            let menu = Inbound::Command {
+                name: "menu".into(),
+                args: String::new(),
+            };
+            replies.extend(self.board(tx, &member, State::Menu, menu, now).await?.replies);
             return Ok((State::Menu, replies));
         }
         let unit = match member.unit_id {
@@ -299,19 +348,6 @@ impl Engine {
         Ok((next, replies))
     }
 
-    // ------------------------------------------------------------ board
-
-    fn board(&self, _m: &Member, _input: &Inbound) -> (State, Vec<Reply>) {
-        (
-            State::Menu,
-            vec![Reply {
-                text: text::BOARD_MENU.to_owned(),
-                buttons: vec![],
-                edit: false,
-            }],
-        )
-    }
-
     // ------------------------------------------------------------ secretary
 
     /// Loads what the pure step needs about a unit's report.
@@ -319,8 +355,17 @@ impl Engine {
         let unit = store::unit_by_id(tx, unit_id)
             .await?
             .context("member's unit is missing")?;
-        let report = store::report(tx, self.campaign.id, unit_id).await?;
-        let chosen = store::report_rows(tx, self.campaign.id, unit_id).await?;
+        self.load_ctx(tx, &unit).await
+    }
+
+    pub async fn load_ctx(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        unit: &store::Unit,
+    ) -> Result<(UnitCtx, store::Report), EngineError> {
+        let unit_id = unit.id;
+        let report = store::report(conn, self.campaign().id, unit_id).await?;
+        let chosen = store::report_rows(conn, self.campaign().id, unit_id).await?;
         let rows_chosen = !chosen.is_empty();
         let wanted = if rows_chosen { chosen } else { unit.default_cell_types() };
         let rows: Vec<String> = self
@@ -330,12 +375,12 @@ impl Engine {
             .filter(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t.code)))
             .map(|t| t.code.clone())
             .collect();
-        let answers: HashMap<(String, String), Option<String>> = store::answers(tx, self.campaign.id, unit_id)
+        let answers: HashMap<(String, String), Option<String>> = store::answers(conn, self.campaign().id, unit_id)
             .await?
             .into_iter()
             .map(|a| ((a.key, a.row), a.value))
             .collect();
-        let confirmed = store::confirmed_warnings(tx, self.campaign.id, unit_id)
+        let confirmed = store::confirmed_warnings(conn, self.campaign().id, unit_id)
             .await?
             .into_iter()
             .map(|w| (w.rule_id, w.row))
@@ -369,9 +414,9 @@ impl Engine {
         let (ctx, report) = self.unit_ctx(tx, unit_id).await?;
         let env = Env {
             today: now.with_timezone(&self.tz).date_naive(),
-            deadline: self.campaign.deadline.with_timezone(&self.tz).date_naive(),
+            deadline: self.campaign().deadline.with_timezone(&self.tz).date_naive(),
             now_text: self.local_text(now),
-            past_deadline: now > self.campaign.deadline,
+            past_deadline: now > self.campaign().deadline,
             status: report.status,
             submitted_text: report.submitted_at.map(|t| self.local_text(t)),
         };
@@ -385,7 +430,7 @@ impl Engine {
             Inbound::Media => Input::Media,
         };
         let step = flow::step(&self.form, &env, ctx, state, input);
-        let c = self.campaign.id;
+        let c = self.campaign().id;
         for w in step.writes {
             match w {
                 Write::Answer { key, row, value } => {

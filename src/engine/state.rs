@@ -29,6 +29,8 @@ pub enum State {
     },
     /// Submitting; `second` is the extra confirmation when items are still empty.
     ConfirmSubmit { second: bool },
+    /// A board member returning a unit's report; the next text is the reason.
+    BoardReason { unit: String },
 }
 
 impl State {
@@ -43,6 +45,7 @@ impl State {
             State::Row { .. } => "row",
             State::ConfirmRow { .. } => "confirm_row",
             State::ConfirmSubmit { .. } => "confirm_submit",
+            State::BoardReason { .. } => "board_reason",
         }
     }
 }
@@ -78,6 +81,18 @@ pub enum Action {
     Submit,
     SubmitYes,
     Help,
+    /// Continue where the report stands (first missing item).
+    Resume,
+    /// Board: progress of every unit.
+    BoardProgress,
+    /// Board: the merged workbook; `true` includes drafts.
+    BoardExport(bool),
+    /// Board: pick a unit to look at.
+    BoardUnits,
+    /// Board: a unit's report, page N.
+    BoardView(String, usize),
+    BoardReturn(String),
+    BoardAccept(String),
 }
 
 impl Action {
@@ -109,6 +124,14 @@ impl Action {
             Action::Submit => "u".into(),
             Action::SubmitYes => "uy".into(),
             Action::Help => "?".into(),
+            Action::Resume => "go".into(),
+            Action::BoardProgress => "bp".into(),
+            Action::BoardExport(false) => "bx".into(),
+            Action::BoardExport(true) => "bxa".into(),
+            Action::BoardUnits => "bu".into(),
+            Action::BoardView(u, p) => format!("bv:{u}:{p}"),
+            Action::BoardReturn(u) => format!("br:{u}"),
+            Action::BoardAccept(u) => format!("ba:{u}"),
         }
     }
 
@@ -157,6 +180,20 @@ impl Action {
             ("u", None) => Action::Submit,
             ("uy", None) => Action::SubmitYes,
             ("?", None) => Action::Help,
+            ("go", None) => Action::Resume,
+            ("bp", None) => Action::BoardProgress,
+            ("bx", None) => Action::BoardExport(false),
+            ("bxa", None) => Action::BoardExport(true),
+            ("bu", None) => Action::BoardUnits,
+            ("bv", Some(a)) => {
+                let (u, p) = a.split_once(':')?;
+                if !arg_ok(u) || p.len() > 4 {
+                    return None;
+                }
+                Action::BoardView(u.into(), p.parse().ok()?)
+            }
+            ("br", Some(a)) if arg_ok(a) => Action::BoardReturn(a.into()),
+            ("ba", Some(a)) if arg_ok(a) => Action::BoardAccept(a.into()),
             _ => return None,
         })
     }
@@ -196,6 +233,14 @@ mod tests {
             Action::Submit,
             Action::SubmitYes,
             Action::Help,
+            Action::Resume,
+            Action::BoardProgress,
+            Action::BoardExport(false),
+            Action::BoardExport(true),
+            Action::BoardUnits,
+            Action::BoardView("lannhithang".into(), 12),
+            Action::BoardReturn("mgso".into()),
+            Action::BoardAccept("mgso".into()),
         ];
         for a in all {
             let data = a.encode();

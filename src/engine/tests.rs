@@ -391,6 +391,7 @@ fn the_nhap_shortcut_goes_through_the_same_checks() {
         ("B9 thon 1", "Không có biểu"),
         ("B1 xyz 1", "Không có loại hình"),
         ("B1 yte 1 2", "chưa chọn loại hình"),
+        ("B1 giaoduc 1 2", "chưa chọn loại hình"),
         ("B4 coquan 1 2 3 4 5 6 7", "chỉ có dòng cho chi bộ thôn"),
         ("B1", "Cách dùng"),
         ("B1 thon 1 2", "13 cột"),
@@ -579,4 +580,14 @@ fn a_complete_report_submits_after_one_confirmation() {
     sim.cmd("nop", "");
     sim.press(Action::SubmitYes);
     assert!(sim.submitted, "no second confirmation when nothing is missing");
+}
+
+#[test]
+fn the_nhap_shortcut_accepts_the_preselected_cell_types() {
+    let mut sim = Sim::new(&["coquan"], false);
+    let s = sim.cmd("nhap", &format!("B1 coquan {B1_COQUAN}"));
+    assert!(s.writes.contains(&Write::Rows(vec!["coquan".into()])));
+    assert!(sim.ctx.rows_chosen);
+    let s = sim.cmd("nhap", "B1 thon 1");
+    assert!(all_text(&s).contains("chưa chọn loại hình"));
 }

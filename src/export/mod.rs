@@ -1,10 +1,44 @@
 //! The merged district workbook in the official layout (rust_xlsxwriter). Pure: takes a
 //! snapshot of every unit's report, returns the .xlsx bytes.
 
+mod figures;
+mod layout;
+mod outline;
+mod progress;
+mod style;
+mod tables;
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rust_xlsxwriter::Workbook;
+
 use crate::form::Form;
+
+/// Sheet name of the progress overview.
+pub const PROGRESS_SHEET: &str = "Tiến độ";
+/// Sheet name of the merged narrative answers.
+pub const OUTLINE_SHEET: &str = "Đề cương";
+
+/// The merged district workbook: «Tiến độ», one sheet per form table («Biểu 1» …) in form
+/// order, then «Đề cương». Returns the .xlsx file's bytes.
+pub fn build_workbook(s: &ExportSnapshot) -> Result<Vec<u8>, ExportError> {
+    let mut workbook = Workbook::new();
+    workbook.set_default_format(
+        &style::base(style::FONT_SIZE),
+        style::DEFAULT_ROW_PX,
+        style::DEFAULT_COL_PX,
+    )?;
+    let styles = style::Styles::new();
+    progress::write(workbook.add_worksheet(), &styles, s)?;
+    for table in &s.form.tables {
+        tables::write(workbook.add_worksheet(), &styles, s, table)?;
+    }
+    outline::write(workbook.add_worksheet(), &styles, s)?;
+    Ok(workbook.save_to_buffer()?)
+}
 
 /// Report status as the board sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +84,17 @@ pub struct UnitReport {
     /// figures (`B1.cells_total`) with the cell-type code as row, numbers as text ("87.5");
     /// `None` is an explicit blank.
     pub answers: HashMap<(String, String), Option<String>>,
+}
+
+impl UnitReport {
+    /// The stored answer for `(key, row)`, trimmed; `None` when missing, blank or empty.
+    pub fn answer(&self, key: &str, row: &str) -> Option<&str> {
+        self.answers
+            .get(&(key.to_owned(), row.to_owned()))
+            .and_then(|v| v.as_deref())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
 }
 
 /// Everything the workbook shows.

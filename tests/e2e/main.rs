@@ -1,8 +1,10 @@
 //! Black-box tests: the real application, teloxide's real HTTP client, a fake Bot API
 //! server on 127.0.0.1 and a real SQLite file in a temporary folder.
 
+mod board;
 mod fake_selftest;
 mod fake_telegram;
 mod helpers;
 mod registration;
+mod reminders;
 mod reporting;

@@ -1,0 +1,622 @@
+//! The district board's side: progress, the merged workbook, reviewing, returning and
+//! accepting units' reports. Reads across units, so it runs on the engine (with I/O).
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::check::{self, UnitCtx};
+use super::flow::field_findings;
+use super::reply::{Button, Outgoing, Reply};
+use super::state::{Action, State};
+use super::{Engine, EngineError, Inbound, text};
+use crate::domain::format_vi;
+use crate::export::{ExportSnapshot, ReportStatus, UnitReport};
+use crate::form::{NodeKind, Severity};
+use crate::store::{self, Member, Status, Tx};
+
+/// What a board step decided; the workbook is built after the transaction commits.
+pub(crate) struct BoardStep {
+    pub next: State,
+    pub replies: Vec<Reply>,
+    pub notify: Vec<Outgoing>,
+    /// Build and send the merged workbook (`true`: with drafts).
+    pub export: Option<bool>,
+    /// Send a reminder now to every unit not yet submitted.
+    pub remind: bool,
+}
+
+fn btn(label: &str, a: Action) -> Button {
+    Button {
+        label: label.to_owned(),
+        data: a.encode(),
+    }
+}
+
+fn say(text: impl Into<String>, buttons: Vec<Vec<Button>>) -> Reply {
+    Reply {
+        text: text.into(),
+        buttons,
+        edit: false,
+    }
+}
+
+fn menu_buttons() -> Vec<Vec<Button>> {
+    vec![
+        vec![
+            btn(text::BTN_PROGRESS, Action::BoardProgress),
+            btn(text::BTN_UNITS, Action::BoardUnits),
+        ],
+        vec![
+            btn(text::BTN_EXPORT, Action::BoardExport(false)),
+            btn(text::BTN_EXPORT_ALL, Action::BoardExport(true)),
+        ],
+        vec![btn(text::BTN_HELP, Action::Help)],
+    ]
+}
+
+/// One unit's status as the board sees it, loaded once per request.
+pub struct UnitView {
+    pub unit: store::Unit,
+    pub status: ReportStatus,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub ctx: UnitCtx,
+    pub secretaries: Vec<Member>,
+}
+
+impl UnitView {
+    pub fn submitted(&self) -> bool {
+        matches!(self.status, ReportStatus::Submitted | ReportStatus::Accepted)
+    }
+}
+
+impl Engine {
+    /// Every unit with its report, for progress and export.
+    pub async fn unit_views(&self, conn: &mut SqliteConnection) -> Result<Vec<UnitView>, EngineError> {
+        let mut out = Vec::new();
+        for unit in store::units(conn).await? {
+            out.push(self.unit_view(conn, unit).await?);
+        }
+        Ok(out)
+    }
+
+    /// One unit with its report.
+    pub async fn unit_view(&self, conn: &mut SqliteConnection, unit: store::Unit) -> Result<UnitView, EngineError> {
+        let (ctx, report) = self.load_ctx(conn, &unit).await?;
+        let started = store::has_report(conn, self.campaign().id, unit.id).await?;
+        let status = match report.status {
+            Status::Draft if !started => ReportStatus::NotStarted,
+            Status::Draft => ReportStatus::Draft,
+            Status::Submitted => ReportStatus::Submitted,
+            Status::Returned => ReportStatus::Returned,
+            Status::Accepted => ReportStatus::Accepted,
+        };
+        let secretaries = store::members_of_unit(conn, unit.id).await?;
+        Ok(UnitView {
+            unit,
+            status,
+            submitted_at: report.submitted_at,
+            ctx,
+            secretaries,
+        })
+    }
+
+    /// The progress text the board sees in `/tiendo` and the daily summary.
+    pub async fn progress_text(&self, conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<String, EngineError> {
+        let views = self.unit_views(conn).await?;
+        Ok(self.progress(&views, now).text)
+    }
+
+    /// Share of the report filled in, 0–100.
+    pub fn completeness(&self, ctx: &UnitCtx) -> f64 {
+        let form = &self.form;
+        let headings = form.answer_nodes().count();
+        let rows: usize = form.tables.iter().map(|t| ctx.table_rows(form, t).count()).sum();
+        let total = headings + rows + form.report_fields.len();
+        let missing = check::missing(form, ctx).count();
+        if total == 0 {
+            100.0
+        } else {
+            100.0 * (total - missing.min(total)) as f64 / total as f64
+        }
+    }
+
+    /// Warnings the secretary has not confirmed, as text.
+    pub fn open_warnings(&self, ctx: &UnitCtx) -> Vec<String> {
+        let mut all = check::all_findings(&self.form, ctx);
+        all.extend(field_findings(&self.form, ctx));
+        all.into_iter()
+            .filter(|f| f.severity == Severity::Warning && !ctx.is_confirmed(&f.rule_id, &f.row))
+            .map(|f| match self.form.cell_type(&f.row) {
+                Some(t) => format!("{}: {}", t.vi, f.message),
+                None => f.message,
+            })
+            .collect()
+    }
+
+    /// What the merged workbook shows, read now.
+    pub async fn snapshot(&self, include_drafts: bool, now: DateTime<Utc>) -> Result<ExportSnapshot, EngineError> {
+        let mut conn = self.store.pool().acquire().await.context("opening a connection")?;
+        let views = self.unit_views(&mut conn).await?;
+        let units = views
+            .into_iter()
+            .map(|v| UnitReport {
+                completeness_pct: self.completeness(&v.ctx),
+                open_warnings: self.open_warnings(&v.ctx),
+                code: v.unit.code,
+                name: v.unit.name,
+                status: v.status,
+                submitted_at: v.submitted_at.map(|t| self.local_text(t)),
+                late: v.submitted_at.is_some_and(|t| t > self.campaign().deadline),
+                secretaries: v.secretaries.into_iter().map(|m| m.display_name).collect(),
+                rows: v.ctx.rows,
+                answers: v.ctx.answers,
+            })
+            .collect();
+        Ok(ExportSnapshot {
+            form: Arc::clone(&self.form),
+            generated_at: self.local_text(now),
+            deadline: crate::domain::format_date(self.campaign().deadline.with_timezone(&self.tz).date_naive()),
+            include_drafts,
+            units,
+        })
+    }
+
+    /// The merged workbook as an outgoing document (built off the async threads).
+    pub async fn export_document(&self, chat_id: i64, include_drafts: bool, now: DateTime<Utc>) -> Outgoing {
+        let failed = |chat_id| Outgoing {
+            chat_id,
+            text: text::EXPORT_FAILED.to_owned(),
+            buttons: vec![],
+            edit_message: None,
+            document: None,
+        };
+        let snap = match self.snapshot(include_drafts, now).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "export snapshot failed");
+                return failed(chat_id);
+            }
+        };
+        let merged = snap.units.iter().filter(|u| snap.merged(u)).count();
+        let drafts = snap
+            .units
+            .iter()
+            .filter(|u| snap.merged(u) && matches!(u.status, ReportStatus::Draft | ReportStatus::Returned))
+            .count();
+        let span = tracing::Span::current();
+        let built = tokio::task::spawn_blocking(move || span.in_scope(|| crate::export::build_workbook(&snap))).await;
+        match built {
+            Ok(Ok(bytes)) => Outgoing {
+                chat_id,
+                text: text::export_caption(merged, drafts, &self.local_text(now)),
+                buttons: vec![],
+                edit_message: None,
+                document: Some(super::reply::Document {
+                    file_name: format!(
+                        "tong-hop-{}-{}.xlsx",
+                        self.campaign().code,
+                        now.with_timezone(&self.tz).format("%Y%m%d-%H%M")
+                    ),
+                    bytes,
+                }),
+            },
+            Ok(Err(e)) => {
+                tracing::error!(error.message = %e, "export failed");
+                failed(chat_id)
+            }
+            Err(e) => {
+                tracing::error!(error.message = %e, "export task failed");
+                failed(chat_id)
+            }
+        }
+    }
+
+    fn board_menu(&self, views: &[UnitView], now: DateTime<Utc>) -> Reply {
+        let submitted = views.iter().filter(|v| v.submitted()).count();
+        let days = (self.campaign().deadline.with_timezone(&self.tz).date_naive()
+            - now.with_timezone(&self.tz).date_naive())
+        .num_days();
+        let deadline = crate::domain::format_date(self.campaign().deadline.with_timezone(&self.tz).date_naive());
+        say(
+            text::board_menu(&self.form.campaign.name, &deadline, days, submitted, views.len()),
+            menu_buttons(),
+        )
+    }
+
+    fn progress(&self, views: &[UnitView], now: DateTime<Utc>) -> Reply {
+        let today = now.with_timezone(&self.tz).date_naive();
+        let deadline = self.campaign().deadline.with_timezone(&self.tz).date_naive();
+        let days = (deadline - today).num_days();
+        let submitted = views.iter().filter(|v| v.submitted()).count();
+        let mut s = format!(
+            "📈 Tiến độ — {}\nHạn nộp: {} ({})\nĐã nộp: {submitted}/{} {}",
+            self.form.campaign.name,
+            crate::domain::format_date(deadline),
+            match days {
+                d if d > 0 => format!("còn {d} ngày"),
+                0 => "hạn là hôm nay".to_owned(),
+                d => format!("đã quá hạn {} ngày", -d),
+            },
+            views.len(),
+            text::progress_bar(submitted, views.len())
+        );
+        let statuses = [
+            ReportStatus::Accepted,
+            ReportStatus::Submitted,
+            ReportStatus::Returned,
+            ReportStatus::Draft,
+            ReportStatus::NotStarted,
+        ];
+        let counts: Vec<String> = statuses
+            .iter()
+            .map(|st| {
+                format!(
+                    "{}: {}",
+                    capitalise(st.label()),
+                    views.iter().filter(|v| v.status == *st).count()
+                )
+            })
+            .collect();
+        s.push_str(&format!("\n{}", counts.join(" · ")));
+        let waiting: Vec<&UnitView> = views.iter().filter(|v| !v.submitted()).collect();
+        if !waiting.is_empty() {
+            s.push_str(&format!("\n\nChưa nộp ({}):", waiting.len()));
+            for v in waiting.iter().take(40) {
+                s.push_str(&format!(
+                    "\n• {} — {}, {}%",
+                    v.unit.name,
+                    v.status.label(),
+                    format_vi(self.completeness(&v.ctx).round())
+                ));
+            }
+            if waiting.len() > 40 {
+                s.push_str(&format!("\n{}", text::more(waiting.len() - 40)));
+            }
+        }
+        let unreachable: Vec<String> = views
+            .iter()
+            .flat_map(|v| {
+                v.secretaries
+                    .iter()
+                    .filter(|m| m.unreachable_at.is_some())
+                    .map(|m| text::unreachable_line(&m.display_name, &v.unit.name))
+            })
+            .collect();
+        if !unreachable.is_empty() {
+            s.push_str(&format!(
+                "\n\n⚠️ Không liên lạc được (đã chặn bot):\n• {}",
+                unreachable.join("\n• ")
+            ));
+        }
+        let no_secretary: Vec<&str> = views
+            .iter()
+            .filter(|v| v.secretaries.is_empty())
+            .map(|v| v.unit.name.as_str())
+            .collect();
+        if !no_secretary.is_empty() {
+            s.push_str(&format!("\n\nChưa có bí thư đăng ký: {}", no_secretary.join(", ")));
+        }
+        say(s, menu_buttons())
+    }
+
+    /// A unit's report in pages that fit a chat message.
+    fn report_pages(&self, v: &UnitView) -> Vec<String> {
+        let form = &self.form;
+        let mut blocks = Vec::new();
+        let mut head = format!("📄 {} — {}", v.unit.name, v.status.label());
+        if let Some(t) = v.submitted_at {
+            head.push_str(&format!(", nộp lúc {}", self.local_text(t)));
+        }
+        for f in &form.report_fields {
+            head.push_str(&format!("\n{}: {}", f.label, v.ctx.text(&f.id).unwrap_or("—")));
+        }
+        blocks.push(head);
+        for n in &form.outline {
+            let title = format!("{} {}", n.id, text::node_title(n));
+            if n.kind == NodeKind::Container {
+                blocks.push(format!("▪️ {title}"));
+            } else {
+                blocks.push(format!("📝 {title}\n{}", v.ctx.text(&n.id).unwrap_or("(chưa trả lời)")));
+            }
+        }
+        for t in &form.tables {
+            for r in v.ctx.table_rows(form, t) {
+                let name = form.cell_type(r).map(|c| c.vi.as_str()).unwrap_or(r);
+                let vals: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|c| match v.ctx.get(&format!("{}.{}", t.id, c.key), r) {
+                        None => "…".to_owned(),
+                        Some(None) => "–".to_owned(),
+                        Some(Some(x)) => x.parse::<f64>().map(format_vi).unwrap_or_else(|_| x.clone()),
+                    })
+                    .collect();
+                blocks.push(format!("📊 {} — {name}: {}", t.short_name, vals.join(" · ")));
+            }
+        }
+        let warnings = self.open_warnings(&v.ctx);
+        if !warnings.is_empty() {
+            blocks.push(format!("⚠️ Cảnh báo chưa xác nhận:\n• {}", warnings.join("\n• ")));
+        }
+        let mut pages = Vec::new();
+        let mut cur = String::new();
+        for b in blocks {
+            let b = text::shorten(&b, 3000);
+            if !cur.is_empty() && cur.chars().count() + b.chars().count() > 3300 {
+                pages.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push_str("\n\n");
+            }
+            cur.push_str(&b);
+        }
+        pages.push(cur);
+        pages
+    }
+
+    fn view(&self, v: &UnitView, page: usize) -> Reply {
+        let pages = self.report_pages(v);
+        let page = page.min(pages.len() - 1);
+        let code = v.unit.code.clone();
+        let mut text = pages[page].clone();
+        text.push_str(&format!("\n\n(Trang {}/{})", page + 1, pages.len()));
+        let mut nav = Vec::new();
+        if page > 0 {
+            nav.push(btn(text::BTN_PAGE_PREV, Action::BoardView(code.clone(), page - 1)));
+        }
+        if page + 1 < pages.len() {
+            nav.push(btn(text::BTN_PAGE_NEXT, Action::BoardView(code.clone(), page + 1)));
+        }
+        let mut buttons = vec![nav];
+        if v.submitted() {
+            let mut act = vec![btn(text::BTN_RETURN, Action::BoardReturn(code.clone()))];
+            if v.status == ReportStatus::Submitted {
+                act.push(btn(text::BTN_ACCEPT, Action::BoardAccept(code)));
+            }
+            buttons.push(act);
+        }
+        buttons.push(vec![btn(text::BTN_MENU, Action::Menu)]);
+        Reply {
+            text,
+            buttons: buttons.into_iter().filter(|r| !r.is_empty()).collect(),
+            edit: page > 0,
+        }
+    }
+
+    fn unit_list(&self, views: &[UnitView]) -> Reply {
+        if views.is_empty() {
+            return say(text::NO_UNITS, menu_buttons());
+        }
+        let mut rows: Vec<Vec<Button>> = views
+            .iter()
+            .map(|v| {
+                let mark = match v.status {
+                    ReportStatus::Accepted => "✅",
+                    ReportStatus::Submitted => "📥",
+                    ReportStatus::Returned => "↩️",
+                    ReportStatus::Draft => "✏️",
+                    ReportStatus::NotStarted => "⬜",
+                };
+                vec![btn(
+                    &format!("{mark} {}", text::shorten(&v.unit.name, 36)),
+                    Action::BoardView(v.unit.code.clone(), 0),
+                )]
+            })
+            .collect();
+        rows.push(vec![btn(text::BTN_MENU, Action::Menu)]);
+        say(text::pick_unit(), rows)
+    }
+
+    async fn return_report(
+        &self,
+        tx: &mut Tx,
+        m: &Member,
+        v: &UnitView,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<BoardStep, EngineError> {
+        let c = self.campaign().id;
+        store::set_status(tx, c, v.unit.id, Status::Returned, Some(m.id), Some(reason), now).await?;
+        let notify: Vec<Outgoing> = v
+            .secretaries
+            .iter()
+            .filter(|s| s.unreachable_at.is_none())
+            .map(|s| Outgoing {
+                chat_id: s.chat_id,
+                text: text::returned_to_secretary(&v.unit.name, reason),
+                buttons: vec![vec![
+                    btn(text::BTN_REVIEW, Action::Review),
+                    btn(text::BTN_MENU, Action::Menu),
+                ]],
+                edit_message: None,
+                document: None,
+            })
+            .collect();
+        let n = notify.len();
+        Ok(BoardStep {
+            next: State::Menu,
+            replies: vec![say(text::returned_to_board(&v.unit.name, n), menu_buttons())],
+            notify,
+            export: None,
+            remind: false,
+        })
+    }
+
+    pub(crate) async fn board(
+        &self,
+        tx: &mut Tx,
+        m: &Member,
+        state: State,
+        input: Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<BoardStep, EngineError> {
+        let views = self.unit_views(tx).await?;
+        let find = |code: &str| views.iter().find(|v| v.unit.code.eq_ignore_ascii_case(code.trim()));
+        let reply = |r: Reply| BoardStep {
+            next: State::Menu,
+            replies: vec![r],
+            notify: vec![],
+            export: None,
+            remind: false,
+        };
+        let action = match input {
+            Inbound::Text(t) => {
+                if let State::BoardReason { unit } = state
+                    && let Some(v) = find(&unit)
+                {
+                    let reason = crate::domain::clean_text(&t);
+                    if !reason.is_empty() && v.submitted() {
+                        return self.return_report(tx, m, v, &reason, now).await;
+                    }
+                }
+                return Ok(BoardStep {
+                    next: State::Menu,
+                    replies: vec![say(text::BOARD_HINT, vec![]), self.board_menu(&views, now)],
+                    notify: vec![],
+                    export: None,
+                    remind: false,
+                });
+            }
+            Inbound::Media => {
+                return Ok(BoardStep {
+                    next: State::Menu,
+                    replies: vec![say(text::MEDIA_REFUSED, vec![]), self.board_menu(&views, now)],
+                    notify: vec![],
+                    export: None,
+                    remind: false,
+                });
+            }
+            Inbound::Button(data) => match Action::decode(&data) {
+                Some(a) => a,
+                None => return Ok(reply(say(text::STALE_BUTTON, menu_buttons()))),
+            },
+            Inbound::Command { name, args } => match name.as_str() {
+                "start" | "menu" | "huy" => Action::Menu,
+                "trogiup" | "help" => Action::Help,
+                "tiendo" => Action::BoardProgress,
+                "nhacnho" => {
+                    return Ok(BoardStep {
+                        next: State::Menu,
+                        replies: vec![],
+                        notify: vec![],
+                        export: None,
+                        remind: true,
+                    });
+                }
+                "tonghop" => Action::BoardExport(args.trim().eq_ignore_ascii_case("tatca")),
+                "xem" if args.trim().is_empty() => Action::BoardUnits,
+                "xem" => {
+                    let mut parts = args.split_whitespace();
+                    let code = parts.next().unwrap_or_default().to_owned();
+                    let page = parts.next().and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1) - 1;
+                    Action::BoardView(code, page)
+                }
+                "duyet" if !args.trim().is_empty() => Action::BoardAccept(args.trim().to_owned()),
+                "tralai" if !args.trim().is_empty() => {
+                    let (code, reason) = match args.trim().split_once(char::is_whitespace) {
+                        Some((c, r)) => (c, r.trim()),
+                        None => (args.trim(), ""),
+                    };
+                    let Some(v) = find(code) else {
+                        return Ok(reply(say(text::no_such_unit(code), menu_buttons())));
+                    };
+                    if !v.submitted() {
+                        return Ok(reply(say(text::not_submitted(&v.unit.name), menu_buttons())));
+                    }
+                    if reason.is_empty() {
+                        Action::BoardReturn(v.unit.code.clone())
+                    } else {
+                        return self
+                            .return_report(tx, m, v, &crate::domain::clean_text(reason), now)
+                            .await;
+                    }
+                }
+                "duyet" | "tralai" => return Ok(reply(say(text::board_help(), menu_buttons()))),
+                "decuong" | "bieu" | "loaihinh" | "thongtin" | "kiemtra" | "nop" | "nhap" | "traloi" => {
+                    return Ok(reply(say(text::SECRETARY_ONLY, menu_buttons())));
+                }
+                other => return Ok(reply(say(text::unknown_command(other), menu_buttons()))),
+            },
+        };
+        Ok(match action {
+            Action::Help => reply(say(text::board_help(), menu_buttons())),
+            Action::BoardProgress => reply(self.progress(&views, now)),
+            Action::BoardExport(drafts) => BoardStep {
+                next: State::Menu,
+                replies: vec![],
+                notify: vec![],
+                export: Some(drafts),
+                remind: false,
+            },
+            Action::BoardUnits => reply(self.unit_list(&views)),
+            Action::BoardView(code, page) => match find(&code) {
+                Some(v) => reply(self.view(v, page)),
+                None => reply(say(text::no_such_unit(&code), menu_buttons())),
+            },
+            Action::BoardReturn(code) => match find(&code) {
+                Some(v) if v.submitted() => BoardStep {
+                    next: State::BoardReason {
+                        unit: v.unit.code.clone(),
+                    },
+                    replies: vec![say(text::ASK_RETURN_REASON, vec![])],
+                    notify: vec![],
+                    export: None,
+                    remind: false,
+                },
+                Some(v) => reply(say(text::not_submitted(&v.unit.name), menu_buttons())),
+                None => reply(say(text::no_such_unit(&code), menu_buttons())),
+            },
+            Action::BoardAccept(code) => match find(&code) {
+                Some(v) if v.status == ReportStatus::Accepted => {
+                    reply(say(text::already_accepted(&v.unit.name), menu_buttons()))
+                }
+                Some(v) if v.status == ReportStatus::Submitted => {
+                    store::set_status(
+                        tx,
+                        self.campaign().id,
+                        v.unit.id,
+                        Status::Accepted,
+                        Some(m.id),
+                        None,
+                        now,
+                    )
+                    .await?;
+                    let notify = v
+                        .secretaries
+                        .iter()
+                        .filter(|s| s.unreachable_at.is_none())
+                        .map(|s| Outgoing {
+                            chat_id: s.chat_id,
+                            text: text::accepted_to_secretary(&v.unit.name),
+                            buttons: vec![],
+                            edit_message: None,
+                            document: None,
+                        })
+                        .collect();
+                    BoardStep {
+                        next: State::Menu,
+                        replies: vec![say(text::accepted_to_board(&v.unit.name), menu_buttons())],
+                        notify,
+                        export: None,
+                        remind: false,
+                    }
+                }
+                Some(v) => reply(say(text::not_submitted(&v.unit.name), menu_buttons())),
+                None => reply(say(text::no_such_unit(&code), menu_buttons())),
+            },
+            Action::Menu => reply(self.board_menu(&views, now)),
+            _ => reply(say(text::STALE_BUTTON, menu_buttons())),
+        })
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,236 @@
+//! Formats, page setup and the text-height estimate shared by every sheet.
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, FormatUnderline, Worksheet, XlsxError};
+
+use crate::form::ValueKind;
+
+pub(super) const FONT: &str = "Times New Roman";
+pub(super) const FONT_SIZE: f64 = 12.0;
+/// Default row height and column width in pixels for Times New Roman 12 (Excel, Windows).
+pub(super) const DEFAULT_ROW_PX: u32 = 21;
+pub(super) const DEFAULT_COL_PX: u32 = 72;
+/// Excel refuses rows taller than this (points).
+pub(super) const MAX_ROW_HEIGHT: f64 = 409.0;
+/// A4 in Excel's paper-size list.
+const PAPER_A4: u8 = 9;
+
+/// Number format of counts.
+const COUNT_FORMAT: &str = "0";
+/// Number format of rates, averages and hours: two decimals, localised separator.
+const DECIMAL_FORMAT: &str = "0.00";
+
+/// A Times New Roman format of the given size; every format of the workbook starts here.
+pub(super) fn base(size: f64) -> Format {
+    Format::new().set_font_name(FONT).set_font_size(size)
+}
+
+fn boxed(f: Format) -> Format {
+    f.set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter)
+}
+
+/// Every format the sheets use, built once.
+pub(super) struct Styles {
+    pub plain: Format,
+    pub wrap_top: Format,
+    pub bold_wrap_top: Format,
+    pub title: Format,
+    pub subtitle: Format,
+    pub org: Format,
+    pub org_bold: Format,
+    pub motto: Format,
+    pub place_date: Format,
+    pub sign_title: Format,
+    pub sign_note: Format,
+    pub section: Format,
+    pub heading: Format,
+    /// Grid header cell: bold, centred, wrapped, bordered.
+    pub head: Format,
+    /// Grid column-number row: italic, centred.
+    pub col_no: Format,
+    pub cell_center: Format,
+    pub cell_text: Format,
+    pub total_center: Format,
+    pub total_text: Format,
+    pub unit_center: Format,
+    pub unit_name: Format,
+    pub percent: Format,
+    pub helper: Format,
+    count: Format,
+    decimal: Format,
+    count_total: Format,
+    decimal_total: Format,
+}
+
+impl Styles {
+    pub fn new() -> Styles {
+        let b = || base(FONT_SIZE);
+        let cell = || boxed(b());
+        Styles {
+            plain: b(),
+            wrap_top: b().set_text_wrap().set_align(FormatAlign::Top),
+            bold_wrap_top: b().set_bold().set_text_wrap().set_align(FormatAlign::Top),
+            title: base(14.0)
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+            subtitle: b()
+                .set_italic()
+                .set_text_wrap()
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+            org: b().set_align(FormatAlign::Center).set_text_wrap(),
+            org_bold: b().set_bold().set_align(FormatAlign::Center).set_text_wrap(),
+            motto: b()
+                .set_bold()
+                .set_underline(FormatUnderline::Single)
+                .set_align(FormatAlign::Center),
+            place_date: b().set_italic().set_align(FormatAlign::Center).set_text_wrap(),
+            sign_title: b().set_bold().set_align(FormatAlign::Center),
+            sign_note: b().set_italic().set_align(FormatAlign::Center),
+            section: base(13.0)
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::VerticalCenter),
+            heading: b().set_bold().set_text_wrap().set_align(FormatAlign::VerticalCenter),
+            head: boxed(base(11.0).set_bold().set_text_wrap().set_align(FormatAlign::Center)),
+            col_no: boxed(base(10.0).set_italic().set_align(FormatAlign::Center)),
+            cell_center: cell().set_align(FormatAlign::Center),
+            cell_text: cell().set_text_wrap(),
+            total_center: cell().set_bold().set_align(FormatAlign::Center),
+            total_text: cell().set_bold().set_text_wrap(),
+            unit_center: cell().set_bold().set_align(FormatAlign::Center),
+            unit_name: cell().set_bold().set_text_wrap(),
+            percent: cell().set_align(FormatAlign::Right).set_num_format("0%"),
+            helper: base(8.0),
+            count: cell().set_align(FormatAlign::Right).set_num_format(COUNT_FORMAT),
+            decimal: cell().set_align(FormatAlign::Right).set_num_format(DECIMAL_FORMAT),
+            count_total: cell()
+                .set_bold()
+                .set_align(FormatAlign::Right)
+                .set_num_format(COUNT_FORMAT),
+            decimal_total: cell()
+                .set_bold()
+                .set_align(FormatAlign::Right)
+                .set_num_format(DECIMAL_FORMAT),
+        }
+    }
+
+    /// Format of a figure of the given kind, bold on total rows.
+    pub fn number(&self, kind: ValueKind, total: bool) -> &Format {
+        match (kind, total) {
+            (ValueKind::Count, false) => &self.count,
+            (ValueKind::Count, true) => &self.count_total,
+            (_, false) => &self.decimal,
+            (_, true) => &self.decimal_total,
+        }
+    }
+}
+
+/// A4 landscape, one page wide, centred, page numbers in the footer.
+pub(super) fn page_setup(ws: &mut Worksheet, repeat: Option<(u32, u32)>) -> Result<(), XlsxError> {
+    ws.set_paper_size(PAPER_A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_print_center_horizontally(true)
+        .set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3)
+        .set_footer(format!("&C&\"{FONT},Regular\"Trang &P/&N"));
+    if let Some((first, last)) = repeat {
+        ws.set_repeat_rows(first, last)?;
+    }
+    Ok(())
+}
+
+/// Writes `text` into a block of cells, merged unless it is a single cell.
+pub(super) fn span(
+    ws: &mut Worksheet,
+    (r0, c0): (u32, u16),
+    (r1, c1): (u32, u16),
+    text: &str,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    if r0 == r1 && c0 == c1 {
+        ws.write_string_with_format(r0, c0, text, f)?;
+    } else {
+        ws.merge_range(r0, c0, r1, c1, text, f)?;
+    }
+    Ok(())
+}
+
+/// Rough width of a character in Excel width units (the width of a digit of the default
+/// font, half an em in Times New Roman) at `size` points; errs on the wide side.
+fn char_width(c: char, size: f64, bold: bool) -> f64 {
+    let w = if c == ' ' {
+        0.5
+    } else if matches!(c, 'M' | 'W' | 'Đ' | 'Ư' | 'Ơ') {
+        1.8
+    } else if c.is_uppercase() || matches!(c, 'm' | 'w') {
+        1.45
+    } else if matches!(
+        c,
+        'i' | 'l' | 'j' | 't' | 'f' | 'r' | '.' | ',' | ';' | ':' | '(' | ')' | '/' | '-' | '\''
+    ) {
+        0.62
+    } else {
+        0.95
+    };
+    w * size / FONT_SIZE * if bold { 1.1 } else { 1.0 }
+}
+
+/// How many lines `text` takes when wrapped in a cell `width` units wide (greedy word
+/// wrap, with room for the cell's padding).
+pub(super) fn wrapped_lines(text: &str, width: f64, size: f64, bold: bool) -> usize {
+    let room = (width - 1.5).max(1.0);
+    let space = char_width(' ', size, bold);
+    let mut lines = 0;
+    for para in text.split('\n') {
+        let mut used = 0.0;
+        lines += 1;
+        for word in para.split_whitespace() {
+            let w: f64 = word.chars().map(|c| char_width(c, size, bold)).sum();
+            if used > 0.0 && used + space + w > room {
+                lines += 1;
+                used = 0.0;
+            }
+            if used > 0.0 {
+                used += space;
+            }
+            used += w;
+            // A word longer than a line runs over several lines.
+            while used > room {
+                lines += 1;
+                used -= room;
+            }
+        }
+    }
+    lines.max(1)
+}
+
+/// Row height in points for `lines` lines of a `size`-point font.
+pub(super) fn lines_height(lines: usize, size: f64) -> f64 {
+    (lines as f64 * size * 1.3 + 4.0).min(MAX_ROW_HEIGHT)
+}
+
+/// Row height in points that shows `text` wrapped in a cell `width` units wide.
+pub(super) fn text_height(text: &str, width: f64, size: f64, bold: bool) -> f64 {
+    lines_height(wrapped_lines(text, width, size, bold), size)
+}
+
+/// Default row height in points.
+pub(super) fn default_height() -> f64 {
+    f64::from(DEFAULT_ROW_PX) * 0.75
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longer_text_needs_more_lines() {
+        assert_eq!(wrapped_lines("Tổng số", 28.0, 12.0, false), 1);
+        let long = "Về các giải pháp phòng, chống, khắc phục, sửa chữa các biểu hiện suy thoái";
+        assert!(wrapped_lines(long, 11.0, 12.0, false) > wrapped_lines(long, 28.0, 12.0, false));
+        assert_eq!(wrapped_lines("a\nb\nc", 28.0, 12.0, false), 3);
+        assert!(text_height(&"x ".repeat(5000), 10.0, 12.0, false) <= MAX_ROW_HEIGHT);
+    }
+}
