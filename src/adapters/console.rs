@@ -71,6 +71,12 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
             if d.message.chat_id == self.chat.chat_id {
                 let m = &d.message;
                 let mut s = format!("\n🤖 {}\n", m.text);
+                if let Some(doc) = &m.document {
+                    tokio::fs::write(&doc.file_name, &doc.bytes)
+                        .await
+                        .with_context(|| format!("saving {}", doc.file_name))?;
+                    s.push_str(&format!("   📎 đã lưu tệp {} ({} byte)\n", doc.file_name, doc.bytes.len()));
+                }
                 if !m.buttons.is_empty() {
                     self.buttons.clear();
                     for row in &m.buttons {

@@ -113,6 +113,12 @@ impl Flow<'_> {
         });
     }
 
+    /// A navigation screen: replaces the message whose button was pressed, when it is the
+    /// first reply (so menus do not pile up in the chat).
+    fn screen(&mut self, text: impl Into<String>, buttons: Vec<Vec<Button>>) {
+        self.replies.push(Reply { text: text.into(), buttons, edit: true });
+    }
+
     fn set_answer(&mut self, key: &str, row: &str, value: Option<String>) {
         if self.ctx.get(key, row) == Some(&value) {
             return;
@@ -513,7 +519,7 @@ impl Flow<'_> {
             rows.push(vec![btn(label, Action::Section(s.id.clone()))]);
         }
         rows.push(vec![btn(text::BTN_MENU, Action::Menu)]);
-        self.say(text::outline_intro(a, at), rows);
+        self.screen(text::outline_intro(a, at), rows);
         State::Menu
     }
 
@@ -553,7 +559,7 @@ impl Flow<'_> {
             btn(text::BTN_OUTLINE, Action::Outline),
             btn(text::BTN_MENU, Action::Menu),
         ]);
-        self.say(text::section_intro(&title), rows);
+        self.screen(text::section_intro(&title), rows);
         State::Menu
     }
 
@@ -731,7 +737,7 @@ impl Flow<'_> {
             rows.push(vec![btn(label, Action::Field(f.id.clone()))]);
         }
         rows.push(vec![btn(text::BTN_MENU, Action::Menu)]);
-        self.say(text::fields_intro(done, total), rows);
+        self.screen(text::fields_intro(done, total), rows);
         State::Menu
     }
 
@@ -914,7 +920,7 @@ impl Flow<'_> {
             btn(text::BTN_MENU, Action::Menu),
         ]);
         let names = self.type_names();
-        self.say(text::tables_intro(&names), rows);
+        self.screen(text::tables_intro(&names), rows);
         State::Menu
     }
 
@@ -949,7 +955,7 @@ impl Flow<'_> {
             btn(text::BTN_TABLES, Action::Tables),
             btn(text::BTN_MENU, Action::Menu),
         ]);
-        self.say(text::table_intro(&t.short_name, &t.title), buttons);
+        self.screen(text::table_intro(&t.short_name, &t.title), buttons);
         State::Menu
     }
 
@@ -1366,6 +1372,11 @@ impl Flow<'_> {
         }
         let (_, _, _, _, fd, ft) = self.progress();
         s.push_str(&format!("\nThông tin báo cáo: {fd}/{ft}"));
+        for f in &self.form.report_fields {
+            if let Some(v) = self.ctx.text(&f.id) {
+                s.push_str(&format!("\n  {}: {v}", f.label));
+            }
+        }
         let m = check::missing(self.form, &self.ctx);
         let (errors, warnings) = self.findings();
         push_list(&mut s, "⬜ Còn thiếu:", &self.missing_lines(&m));

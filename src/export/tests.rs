@@ -821,12 +821,107 @@ fn no_merged_unit_still_builds() {
     Book::new(&s);
 }
 
+// ---------------------------------------------------------------------------------------
+// LibreOffice (when installed): its own evaluation of every formula equals the cached value
+// ---------------------------------------------------------------------------------------
+
+/// Forces LibreOffice to recalculate .xlsx formulas on load instead of trusting the cache.
+const LO_RECALC_ALWAYS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"#;
+
+fn libreoffice() -> Option<&'static str> {
+    ["soffice", "libreoffice"].into_iter().find(|bin| {
+        std::process::Command::new(bin)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Converts every sheet of `xlsx` to CSV with LibreOffice, recalculating on load.
+fn libreoffice_csv(bin: &str, dir: &std::path::Path, xlsx: &std::path::Path) {
+    let profile = dir.join("profile");
+    std::fs::create_dir_all(profile.join("user")).expect("profile");
+    std::fs::write(profile.join("user/registrymodifications.xcu"), LO_RECALC_ALWAYS).expect("profile");
+    let mut child = std::process::Command::new(bin)
+        .arg("--headless")
+        .arg("--norestore")
+        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .arg("--convert-to")
+        .arg("csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1")
+        .arg("--outdir")
+        .arg(dir)
+        .arg(xlsx)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("LibreOffice starts");
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("LibreOffice runs") {
+            assert!(status.success(), "LibreOffice failed: {status}");
+            return;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(180) {
+            let _ = child.kill();
+            panic!("LibreOffice did not finish in 3 minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 #[test]
-#[ignore]
-fn dump_sample() {
-    let s = sample(true);
-    std::fs::write("/tmp/export_sample.xlsx", build_workbook(&s).expect("wb")).expect("write");
-    let mut bad = sample(true);
-    bad.units.clear();
-    std::fs::write("/tmp/export_empty.xlsx", build_workbook(&bad).expect("wb")).expect("write");
+fn libreoffice_recomputes_the_cached_totals() {
+    let Some(bin) = libreoffice() else {
+        eprintln!("skipped: LibreOffice is not installed");
+        return;
+    };
+    let mut rng = StdRng::seed_from_u64(2023);
+    let units: Vec<(usize, Vec<usize>, u64)> = (0..20)
+        .map(|_| {
+            let types = (0..rng.random_range(1..=4)).map(|_| rng.random_range(0..12)).collect();
+            (rng.random_range(0..5), types, rng.random())
+        })
+        .collect();
+    let s = random_snapshot(&units, true);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xlsx = dir.path().join("merged.xlsx");
+    std::fs::write(&xlsx, build_workbook(&s).expect("workbook")).expect("write");
+    libreoffice_csv(bin, dir.path(), &xlsx);
+
+    let mut book = Book::new(&s);
+    let mut compared = 0;
+    for name in book.xlsx.sheet_names() {
+        let path = dir.path().join(format!("merged-{name}.csv"));
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_path(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let lo: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.expect("csv row").iter().map(String::from).collect())
+            .collect();
+        let sh = book.sheet(&name);
+        let (r0, c0) = sh.formulas.start().unwrap_or((0, 0));
+        for (r, c, f) in sh.formulas.used_cells() {
+            if f.is_empty() {
+                continue;
+            }
+            let (r, c) = (r0 + r as u32, c0 + c as u32);
+            let theirs = lo.get(r as usize).and_then(|row| row.get(c as usize)).cloned().unwrap_or_default();
+            let ours = sh.number(r, c);
+            let what = format!("{name} ({r},{c}) {f}");
+            match (ours, theirs.parse::<f64>().ok()) {
+                (Some(a), Some(b)) => assert!(close(a, b), "{what}: cached {a}, LibreOffice {b}"),
+                (None, None) => assert!(theirs.is_empty(), "{what}: LibreOffice shows «{theirs}»"),
+                (a, _) => panic!("{what}: cached {a:?}, LibreOffice «{theirs}»"),
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "only {compared} formulas compared");
 }
