@@ -75,7 +75,11 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
                     tokio::fs::write(&doc.file_name, &doc.bytes)
                         .await
                         .with_context(|| format!("saving {}", doc.file_name))?;
-                    s.push_str(&format!("   📎 đã lưu tệp {} ({} byte)\n", doc.file_name, doc.bytes.len()));
+                    s.push_str(&format!(
+                        "   📎 đã lưu tệp {} ({} byte)\n",
+                        doc.file_name,
+                        doc.bytes.len()
+                    ));
                 }
                 if !m.buttons.is_empty() {
                     self.buttons.clear();

@@ -116,7 +116,11 @@ impl Flow<'_> {
     /// A navigation screen: replaces the message whose button was pressed, when it is the
     /// first reply (so menus do not pile up in the chat).
     fn screen(&mut self, text: impl Into<String>, buttons: Vec<Vec<Button>>) {
-        self.replies.push(Reply { text: text.into(), buttons, edit: true });
+        self.replies.push(Reply {
+            text: text.into(),
+            buttons,
+            edit: true,
+        });
     }
 
     fn set_answer(&mut self, key: &str, row: &str, value: Option<String>) {

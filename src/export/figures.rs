@@ -189,7 +189,7 @@ pub(super) fn total_formula(table: &Table, j: usize, units: UnitRange, type_row:
     }
     factors.extend(weights);
     let w = factors.join(",");
-    format!("=IFERROR(SUMPRODUCT({w},{value})/SUMPRODUCT({w}),\"\")")
+    format!("=IFERROR(SUMPRODUCT({w},{value})/SUMPRODUCT({w},--ISNUMBER({value})),\"\")")
 }
 
 /// The cached result of a total formula: the number, or "" for a blank mean.

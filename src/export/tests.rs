@@ -912,7 +912,11 @@ fn libreoffice_recomputes_the_cached_totals() {
                 continue;
             }
             let (r, c) = (r0 + r as u32, c0 + c as u32);
-            let theirs = lo.get(r as usize).and_then(|row| row.get(c as usize)).cloned().unwrap_or_default();
+            let theirs = lo
+                .get(r as usize)
+                .and_then(|row| row.get(c as usize))
+                .cloned()
+                .unwrap_or_default();
             let ours = sh.number(r, c);
             let what = format!("{name} ({r},{c}) {f}");
             match (ours, theirs.parse::<f64>().ok()) {
