@@ -2,6 +2,7 @@
 //! server on 127.0.0.1 and a real SQLite file in a temporary folder.
 
 mod board;
+mod console;
 mod fake_selftest;
 mod fake_telegram;
 mod helpers;

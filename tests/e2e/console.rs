@@ -1,0 +1,53 @@
+//! The console chat, driven through in-memory input and output on a real SQLite file.
+
+use chibo_bot::adapters::console::Console;
+use chibo_bot::config::Settings;
+use chibo_bot::startup::Application;
+use chrono::Utc;
+
+async fn run_console(dir: &tempfile::TempDir, name: &str, input: &str) -> String {
+    let settings = Settings::with_database(format!("sqlite://{}", dir.path().join("console.db").display()));
+    let app = Application::build(settings, Utc::now())
+        .await
+        .expect("application builds");
+    let mut out = Vec::new();
+    Console::new(app.engine, name, input.as_bytes(), &mut out, Utc::now)
+        .run()
+        .await
+        .expect("console runs");
+    String::from_utf8(out).expect("utf-8 output")
+}
+
+#[tokio::test]
+async fn a_new_user_loads_the_sample_district_and_answers_a_heading() {
+    let dir = tempfile::tempdir().unwrap();
+    // c: load the sample; 9: Mường So; 1: Đề cương; 1: Điền tiếp; an answer; 1: Xong.
+    let out = run_console(
+        &dir,
+        "Lò Văn Minh",
+        "c\n9\n1\n1\nChi bộ sinh hoạt đều đặn.\n1\n/thoat\n",
+    )
+    .await;
+    assert!(out.contains("Đã nạp 19 đơn vị mẫu"), "{out}");
+    assert!(
+        out.contains("Chào đồng chí Lò Văn Minh! Đồng chí đã được đăng ký nhập báo cáo cho Đảng bộ xã Mường So"),
+        "{out}"
+    );
+    assert!(out.contains("[1] 📝 Đề cương (0/24)"), "{out}");
+    assert!(out.contains("📝 I.1"), "{out}");
+    assert!(out.contains("Đã lưu (25 ký tự)"), "{out}");
+    assert!(out.contains("📝 I.2.1"), "Xong moves to the next heading: {out}");
+    assert!(out.contains("Tạm biệt"), "{out}");
+
+    // The same name later is the same user, with the answer kept.
+    let out = run_console(&dir, "Lò Văn Minh", "/menu\n").await;
+    assert!(!out.contains("chưa đăng ký"), "{out}");
+    assert!(out.contains("Đề cương (1/24)"), "{out}");
+}
+
+#[tokio::test]
+async fn declining_the_sample_explains_how_to_load_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_console(&dir, "Khách", "k\n").await;
+    assert!(out.contains("chibo-bot units import"), "{out}");
+}
