@@ -4,13 +4,12 @@
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::style::{self, FONT_SIZE, MAX_ROW_HEIGHT, Styles, span};
-use super::tables::{subtitle, unit_title};
+use super::tables::{NO_UNITS, subtitle, unit_title};
 use super::{ExportError, ExportSnapshot, OUTLINE_SHEET, UnitReport};
 use crate::form::{Node, NodeKind};
 
 pub(super) const FIELDS_TITLE: &str = "THÔNG TIN CHUNG CỦA BÁO CÁO CÁC ĐƠN VỊ";
 pub(super) const NO_ANSWER: &str = "(chưa trả lời)";
-pub(super) const NO_UNITS: &str = "(Chưa có báo cáo nào được tổng hợp)";
 pub(super) const UNIT_HEADER: &str = "Đơn vị";
 
 const TT_WIDTH: f64 = 5.0;

@@ -4,6 +4,7 @@ use rust_xlsxwriter::{Chart, ChartDataLabel, ChartFont, ChartType, Formula, Work
 
 use super::style::{self, FONT, FONT_SIZE, Styles, span};
 use super::{ExportError, ExportSnapshot, PROGRESS_SHEET, ReportStatus, UnitReport};
+use crate::form::ValueKind;
 
 pub(super) const TITLE: &str = "TIẾN ĐỘ NỘP BÁO CÁO";
 pub(super) const LATE_MARK: &str = " (muộn)";
@@ -92,12 +93,7 @@ fn write_unit(ws: &mut Worksheet, st: &Styles, row: u32, tt: usize, u: &UnitRepo
     ws.write_string_with_format(row, STATUS_COL, u.status.label(), &st.cell_center)?;
     ws.write_string_with_format(row, SUBMITTED_COL, submitted(u), &st.cell_center)?;
     ws.write_number_with_format(row, 6, u.completeness_pct / 100.0, &st.percent)?;
-    ws.write_number_with_format(
-        row,
-        7,
-        u.open_warnings.len() as f64,
-        st.number(crate::form::ValueKind::Count, false),
-    )?;
+    ws.write_number_with_format(row, 7, u.open_warnings.len() as f64, st.number(ValueKind::Count, false))?;
     let warnings = u
         .open_warnings
         .iter()
@@ -140,7 +136,7 @@ fn write_counts(
     span(ws, (top, label_col), (top, count_col), COUNTS_TITLE, &st.heading)?;
     ws.write_string_with_format(top + 1, label_col, "Trạng thái", &st.head)?;
     ws.write_string_with_format(top + 1, count_col, "Số đơn vị", &st.head)?;
-    let count_fmt = st.number(crate::form::ValueKind::Count, false);
+    let count_fmt = st.number(ValueKind::Count, false);
     let status_range = range(STATUS_COL, first, last);
     let first_count = top + 2;
     for (i, status) in STATUSES.iter().enumerate() {
@@ -159,7 +155,7 @@ fn write_counts(
     let total_row = last_count + 1;
     ws.write_string_with_format(total_row, label_col, TOTAL_LABEL, &st.total_text)?;
     let total = format!("=SUM({})", range(count_col, first_count, last_count));
-    let total_fmt = st.number(crate::form::ValueKind::Count, true);
+    let total_fmt = st.number(ValueKind::Count, true);
     let formula = Formula::new(total).set_result(s.units.len().to_string());
     ws.write_formula_with_format(total_row, count_col, formula, total_fmt)?;
     let late_row = total_row + 1;

@@ -929,3 +929,13 @@ fn libreoffice_recomputes_the_cached_totals() {
     }
     assert!(compared > 100, "only {compared} formulas compared");
 }
+
+/// Writes the sample workbook for a look in a spreadsheet program:
+/// `cargo test --lib export::tests::write_sample_workbook -- --ignored`.
+#[test]
+#[ignore]
+fn write_sample_workbook() {
+    let path = std::env::temp_dir().join("chibo_export_sample.xlsx");
+    std::fs::write(&path, build_workbook(&sample(true)).expect("workbook")).expect("write");
+    eprintln!("wrote {}", path.display());
+}
