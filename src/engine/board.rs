@@ -127,6 +127,7 @@ impl Engine {
     pub fn open_warnings(&self, ctx: &UnitCtx) -> Vec<String> {
         let mut all = check::all_findings(&self.form, ctx);
         all.extend(field_findings(&self.form, ctx));
+        all.extend(super::flow::answer_findings(&self.form, ctx));
         all.into_iter()
             .filter(|f| f.severity == Severity::Warning && !ctx.is_confirmed(&f.rule_id, &f.row))
             .map(|f| match self.form.cell_type(&f.row) {

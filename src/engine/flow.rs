@@ -127,6 +127,14 @@ impl Flow<'_> {
         if self.ctx.get(key, row) == Some(&value) {
             return;
         }
+        if row.is_empty() && self.form.node(key).is_some() && self.ctx.confirmed.iter().any(|(_, r)| r == key) {
+            // A changed answer needs its warning confirmed again.
+            self.ctx.confirmed.retain(|(_, r)| r != key);
+            self.writes.push(Write::ClearWarnings {
+                row: key.to_owned(),
+                table: None,
+            });
+        }
         self.ctx.set(key, row, value.clone());
         self.writes.push(Write::Answer {
             key: key.to_owned(),
@@ -211,6 +219,10 @@ impl Flow<'_> {
     fn reprompt(&mut self, state: State) -> State {
         match state {
             State::Answer { node, .. } => self.open_node(&node),
+            State::ConfirmAnswer { node } => {
+                self.say(text::WAITING_CONFIRM, confirm_buttons());
+                State::ConfirmAnswer { node }
+            }
             State::Field { id, guided } => self.open_field(&id, guided),
             State::ConfirmField { id, guided } => {
                 self.say(text::WAITING_CONFIRM, confirm_buttons());
@@ -267,9 +279,30 @@ impl Flow<'_> {
             (Action::Done, State::Answer { node, .. }) => {
                 if self.ctx.text(&node).is_none() {
                     self.say(text::ANSWER_EMPTY_DONE, vec![]);
+                } else if let Some(f) = answer_findings(self.form, &self.ctx)
+                    .into_iter()
+                    .find(|f| f.row == node && !self.ctx.is_confirmed(&f.rule_id, &node))
+                {
+                    self.say(text::row_warnings(&[f.message]), confirm_buttons());
+                    return State::ConfirmAnswer { node };
                 }
                 self.after_node(&node, 1)
             }
+            (Action::Confirm, State::ConfirmAnswer { node }) => {
+                for f in answer_findings(self.form, &self.ctx)
+                    .into_iter()
+                    .filter(|f| f.row == node)
+                {
+                    self.writes.push(Write::ConfirmWarning {
+                        rule: f.rule_id.clone(),
+                        row: node.clone(),
+                        message: f.message.clone(),
+                    });
+                    self.ctx.confirmed.push((f.rule_id, node.clone()));
+                }
+                self.after_node(&node, 1)
+            }
+            (Action::Fix, State::ConfirmAnswer { node }) => self.open_node(&node),
             (Action::Skip, State::Answer { node, .. }) => self.after_node(&node, 1),
             (Action::Prev, State::Answer { node, .. }) => self.after_node(&node, -1),
             (Action::Rewrite, State::Answer { node, .. }) => {
@@ -396,6 +429,12 @@ impl Flow<'_> {
                     return self.refuse_locked();
                 }
                 self.append_answer(&node, t, replace)
+            }
+            State::ConfirmAnswer { node } => {
+                if self.locked() {
+                    return self.refuse_locked();
+                }
+                self.append_answer(&node, t, false)
             }
             State::Field { id, guided } | State::ConfirmField { id, guided } => {
                 if self.locked() {
@@ -1337,6 +1376,7 @@ impl Flow<'_> {
     fn findings(&self) -> (Vec<Finding>, Vec<Finding>) {
         let mut all = check::all_findings(self.form, &self.ctx);
         all.extend(field_findings(self.form, &self.ctx));
+        all.extend(answer_findings(self.form, &self.ctx));
         let errors = all.iter().filter(|f| f.severity == Severity::Error).cloned().collect();
         let warnings = all
             .into_iter()
@@ -1493,6 +1533,38 @@ fn submit_buttons(second: bool) -> Vec<Vec<Button>> {
         btn(yes, Action::SubmitYes),
         btn(text::BTN_NOT_YET, Action::Review),
     ]]
+}
+
+/// R-TXT-2: a heading that must compare cell types names fewer than two of the unit's types
+/// (only when the unit has two or more). `row` is the heading id.
+pub fn answer_findings(form: &Form, ctx: &UnitCtx) -> Vec<Finding> {
+    if ctx.rows.len() < 2 {
+        return vec![];
+    }
+    let types: Vec<&crate::form::CellType> = ctx.rows.iter().filter_map(|r| form.cell_type(r)).collect();
+    let mut out = Vec::new();
+    for n in form.answer_nodes().filter(|n| n.compare_types) {
+        let Some(answer) = ctx.text(&n.id).filter(|t| *t != text::NOT_APPLICABLE) else {
+            continue;
+        };
+        let lower = answer.to_lowercase();
+        let named = types
+            .iter()
+            .filter(|t| t.keywords.iter().any(|k| lower.contains(k.as_str())))
+            .count();
+        if named < 2 {
+            let names: Vec<String> = types.iter().map(|t| t.vi.clone()).collect();
+            out.push(Finding {
+                rule_id: "R-TXT-2".to_owned(),
+                severity: Severity::Warning,
+                row: n.id.clone(),
+                message: text::compare_missing(&n.id, &names),
+                cross: false,
+                tables: vec![],
+            });
+        }
+    }
+    out
 }
 
 /// Report-level checks on the header fields (R-DOC-1, R-DOC-3, R-DOC-5); `row` is the field id.

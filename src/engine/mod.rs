@@ -199,7 +199,22 @@ impl Engine {
         let mut export = None;
         let mut remind = false;
         let (next, replies) = match (member, start_code) {
-            (None, _) | (Some(_), Some(_)) => self.registration(&mut tx, chat, state, &input, now).await?,
+            (None, _) => self.registration(&mut tx, chat, state, &input, now).await?,
+            (Some(_), Some(_)) => {
+                // A registered member opening a link again: a valid code re-binds them; a
+                // spent one leaves them where they were.
+                let (next, mut replies) = self.registration(&mut tx, chat, state, &input, now).await?;
+                if next == State::AwaitInvite {
+                    replies.push(Reply {
+                        text: text::STILL_REGISTERED.to_owned(),
+                        buttons: vec![],
+                        edit: false,
+                    });
+                    (State::Menu, replies)
+                } else {
+                    (next, replies)
+                }
+            }
             (Some(m), None) if m.is_board() => {
                 let b = self.board(&mut tx, &m, state, input, now).await?;
                 others.extend(b.notify);

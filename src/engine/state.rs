@@ -15,6 +15,8 @@ pub enum State {
     Answer { node: String, replace: bool },
     /// Typing one header field (`HD.so`); `guided` walks on to the next field.
     Field { id: String, guided: bool },
+    /// A comparing heading whose answer names fewer than two of the unit's cell types.
+    ConfirmAnswer { node: String },
     /// A saved header field that raised a warning, waiting for a confirm press.
     ConfirmField { id: String, guided: bool },
     /// Choosing the cell types (rows) of the report.
@@ -41,6 +43,7 @@ impl State {
             State::Answer { .. } => "answer",
             State::Field { .. } => "field",
             State::ConfirmField { .. } => "confirm_field",
+            State::ConfirmAnswer { .. } => "confirm_answer",
             State::PickTypes { .. } => "pick_types",
             State::Row { .. } => "row",
             State::ConfirmRow { .. } => "confirm_row",

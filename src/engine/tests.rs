@@ -591,3 +591,48 @@ fn the_nhap_shortcut_accepts_the_preselected_cell_types() {
     let s = sim.cmd("nhap", "B1 thon 1");
     assert!(all_text(&s).contains("chưa chọn loại hình"));
 }
+
+#[test]
+fn a_comparing_heading_that_names_one_type_needs_a_confirmation() {
+    let mut sim = Sim::new(&["thon", "coquan"], true);
+    sim.press(Action::Open("IV.1".into()));
+    sim.text("Các chi bộ thôn, bản sinh hoạt đều.");
+    let s = sim.press(Action::Done);
+    assert!(all_text(&s).contains("so sánh giữa các loại hình"), "{}", all_text(&s));
+    assert_eq!(sim.state, State::ConfirmAnswer { node: "IV.1".into() });
+    // Adding the other type settles it.
+    sim.text("Chi bộ cơ quan duy trì nền nếp tốt hơn.");
+    let s = sim.press(Action::Done);
+    assert_eq!(
+        sim.state,
+        State::Answer {
+            node: "IV.2.1".into(),
+            replace: false
+        },
+        "{}",
+        all_text(&s)
+    );
+    // Or it is confirmed as it stands, and the review no longer lists it.
+    sim.text("Chỉ nói về thôn.");
+    sim.press(Action::Done);
+    let s = sim.press(Action::Confirm);
+    assert!(
+        s.writes
+            .iter()
+            .any(|w| matches!(w, Write::ConfirmWarning { rule, row, .. } if rule == "R-TXT-2" && row == "IV.2.1"))
+    );
+    let s = sim.cmd("kiemtra", "");
+    assert!(!all_text(&s).contains("Mục IV.2.1 cần so sánh"), "{}", all_text(&s));
+    // A unit with one type is never asked.
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Open("IV.1".into()));
+    sim.text("Các chi bộ thôn, bản sinh hoạt đều.");
+    sim.press(Action::Done);
+    assert_eq!(
+        sim.state,
+        State::Answer {
+            node: "IV.2.1".into(),
+            replace: false
+        }
+    );
+}

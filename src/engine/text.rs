@@ -13,6 +13,7 @@ pub const INVITE_UNKNOWN: &str =
     "Mã mời không đúng. Đồng chí kiểm tra lại rồi gửi mã, hoặc liên hệ Ban Tổ chức Huyện ủy để được cấp mã.";
 pub const INVITE_USED: &str =
     "Mã mời này đã được dùng. Mỗi mã chỉ dùng một lần; đề nghị Ban Tổ chức Huyện ủy cấp mã mới.";
+pub const STILL_REGISTERED: &str = "Tài khoản của đồng chí vẫn giữ nguyên như trước. Gõ /menu để tiếp tục.";
 pub const NOT_A_CODE: &str =
     "Đây không phải mã mời. Mã mời gồm 16 chữ và số, ví dụ: Ab3dE5fG7hJ9kL1m. Đồng chí hãy gửi lại mã.";
 pub const MENU_HINT: &str = "Đồng chí đang ở menu chính. Chọn một việc bên dưới, hoặc gõ /trogiup để xem hướng dẫn.";
@@ -208,6 +209,13 @@ pub const REWRITE_READY: &str =
 pub fn compare_note(types: &[String]) -> String {
     format!(
         "⚖️ Lưu ý: phải so sánh giữa các loại hình chi bộ của đơn vị: {}.",
+        types.join("; ")
+    )
+}
+
+pub fn compare_missing(node: &str, types: &[String]) -> String {
+    format!(
+        "Mục {node} cần so sánh giữa các loại hình chi bộ của đơn vị ({}), nhưng câu trả lời chưa nêu ít nhất hai loại hình. Đồng chí bổ sung, hoặc xác nhận nếu đã đúng.",
         types.join("; ")
     )
 }

@@ -104,6 +104,10 @@ pub struct CellType {
     pub vi: String,
     pub en: String,
     pub residential: bool,
+    /// Words that show an answer speaks of this type ("thôn", "trường"), lower case; used to
+    /// check that comparing headings compare the unit's types.
+    #[serde(default)]
+    pub keywords: Vec<String>,
     #[serde(default = "yes")]
     pub active: bool,
 }

@@ -21,6 +21,16 @@ async fn invite_codes_are_checked_and_single_use() {
     let r = bot.say(11, 11, &code).await;
     assert!(joined(&r).contains("Đảng bộ xã Khổng Lào"), "{}", joined(&r));
 
+    // The link opened again by the same secretary: still registered, nothing changes.
+    let r = bot.say(11, 11, &format!("/start {code}")).await;
+    assert!(
+        joined(&r).contains("đã được dùng") && joined(&r).contains("vẫn giữ nguyên"),
+        "{}",
+        joined(&r)
+    );
+    let r = bot.say(11, 11, "/menu").await;
+    assert!(joined(&r).contains("Đảng bộ xã Khổng Lào"), "{}", joined(&r));
+
     // The same code again, from someone else.
     let r = bot.say(12, 12, &format!("/start {code}")).await;
     assert!(joined(&r).contains("đã được dùng"), "{}", joined(&r));
