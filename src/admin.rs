@@ -159,7 +159,7 @@ pub struct UnitStatus {
 
 /// Every unit with its report status in the campaign.
 pub async fn unit_statuses(store: &Store, campaign: i64) -> anyhow::Result<Vec<UnitStatus>> {
-    let mut conn = store.pool().acquire().await.context("opening a connection")?;
+    let mut conn = store.conn().await?;
     let mut out = Vec::new();
     for u in store::units(&mut conn).await? {
         let r = store::report(&mut conn, campaign, u.id).await?;

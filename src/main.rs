@@ -166,7 +166,7 @@ async fn main() -> anyhow::Result<()> {
                 .single()
                 .context("not a valid local time")?
                 .with_timezone(&Utc);
-            let mut conn = app.engine.store().pool().acquire().await?;
+            let mut conn = app.engine.store().conn().await?;
             chibo_bot::store::set_deadline(&mut conn, app.engine.campaign().id, at).await?;
             println!(
                 "deadline: {} {}",

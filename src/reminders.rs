@@ -208,7 +208,7 @@ impl Scheduler {
         let store = self.engine.store();
         let mut deliveries = Vec::new();
         let done: HashSet<String> = {
-            let mut conn = store.pool().acquire().await.context("opening a connection")?;
+            let mut conn = store.conn().await?;
             sqlx::query_scalar("SELECT target FROM reminders_sent WHERE campaign_id = ? AND moment = ?")
                 .bind(c)
                 .bind(moment)
@@ -219,7 +219,7 @@ impl Scheduler {
                 .collect()
         };
         let units = {
-            let mut conn = store.pool().acquire().await.context("opening a connection")?;
+            let mut conn = store.conn().await?;
             store::units(&mut conn).await?
         };
         let todo: Vec<store::Unit> = units
@@ -245,19 +245,8 @@ impl Scheduler {
                 }
                 let body = self.reminder_text(&v, kind, now);
                 for m in reachable {
-                    let msg = Outgoing {
-                        chat_id: m.chat_id,
-                        text: body.clone(),
-                        buttons: Self::resume_buttons(),
-                        edit_message: None,
-                        document: None,
-                    };
-                    let json = serde_json::to_string(&msg).context("encoding reminder")?;
-                    let id = store::push_outbox(&mut tx, m.chat_id, &json, now).await?;
-                    deliveries.push(Delivery {
-                        outbox_id: Some(id),
-                        message: msg,
-                    });
+                    let msg = Outgoing::new(m.chat_id, body.clone(), Self::resume_buttons());
+                    deliveries.push(store::queue(&mut tx, msg, now).await?);
                 }
                 outcome.units.push(v.unit.name.clone());
             }
@@ -293,19 +282,8 @@ impl Scheduler {
             if summary.is_none() {
                 summary = Some(self.engine.progress_text(&mut tx, now).await?);
             }
-            let msg = Outgoing {
-                chat_id: b.chat_id,
-                text: summary.clone().unwrap_or_default(),
-                buttons: vec![],
-                edit_message: None,
-                document: None,
-            };
-            let json = serde_json::to_string(&msg).context("encoding summary")?;
-            let id = store::push_outbox(&mut tx, b.chat_id, &json, now).await?;
-            deliveries.push(Delivery {
-                outbox_id: Some(id),
-                message: msg,
-            });
+            let msg = Outgoing::new(b.chat_id, summary.clone().unwrap_or_default(), vec![]);
+            deliveries.push(store::queue(&mut tx, msg, now).await?);
         }
         tx.commit().await.context("committing board summary")?;
         outcome.messages += deliveries.len();
@@ -319,13 +297,7 @@ impl Scheduler {
         let mut outcome = TickOutcome::default();
         let mut out = Vec::new();
         {
-            let mut conn = self
-                .engine
-                .store()
-                .pool()
-                .acquire()
-                .await
-                .context("opening a connection")?;
+            let mut conn = self.engine.store().conn().await?;
             self.engine.refresh_campaign(&mut conn).await?;
         }
         let local = now.with_timezone(&self.engine.tz()).time();
@@ -365,13 +337,7 @@ impl Scheduler {
         };
         let key = store::ts(m.at);
         let c = self.engine.campaign().id;
-        let mut conn = self
-            .engine
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .context("opening a connection")?;
+        let mut conn = self.engine.store().conn().await?;
         let mut planned = Vec::new();
         for unit in store::units(&mut conn).await? {
             if store::reminder_exists(&mut conn, c, &format!("unit:{}", unit.id), &key).await? {

@@ -114,13 +114,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
 
     /// First start: offer the sample district, then let the user pick a role.
     async fn onboard(&mut self) -> anyhow::Result<bool> {
-        let mut conn = self
-            .engine
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .context("opening a connection")?;
+        let mut conn = self.engine.store().conn().await?;
         if let Some(user) = self.chat.user_id
             && store::member_by_user(&mut conn, user).await?.is_some()
         {
@@ -147,13 +141,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
             )
             .await?;
             self.print(&format!("Đã nạp {} đơn vị mẫu.\n", r.added)).await?;
-            let mut conn = self
-                .engine
-                .store()
-                .pool()
-                .acquire()
-                .await
-                .context("opening a connection")?;
+            let mut conn = self.engine.store().conn().await?;
             units = store::units(&mut conn).await?;
         }
         let mut s = format!(

@@ -141,13 +141,7 @@ async fn step(engine: &Engine, bot: &TgBot, chat: &ChatRef, input: Inbound) {
         Ok(out) => deliver(engine, bot, out).await,
         Err(e) => {
             tracing::error!(error.cause_chain = ?e, error.message = %e, "engine step failed");
-            let sorry = Outgoing {
-                chat_id: chat.chat_id,
-                text: text::TEMPORARY_ERROR.to_owned(),
-                buttons: vec![],
-                edit_message: None,
-                document: None,
-            };
+            let sorry = Outgoing::new(chat.chat_id, text::TEMPORARY_ERROR, vec![]);
             deliver(
                 engine,
                 bot,
@@ -315,7 +309,7 @@ async fn deliver_chat(engine: &Engine, bot: &TgBot, deliveries: Vec<Delivery>) {
 }
 
 async fn mark_unreachable(engine: &Engine, chat_id: i64) -> anyhow::Result<()> {
-    let mut conn = engine.store().pool().acquire().await?;
+    let mut conn = engine.store().conn().await?;
     store::mark_unreachable(&mut conn, chat_id, Some(Utc::now())).await?;
     Ok(())
 }

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
@@ -139,7 +138,7 @@ impl Engine {
 
     /// What the merged workbook shows, read now.
     pub async fn snapshot(&self, include_drafts: bool, now: DateTime<Utc>) -> Result<ExportSnapshot, EngineError> {
-        let mut conn = self.store.pool().acquire().await.context("opening a connection")?;
+        let mut conn = self.store.conn().await?;
         let views = self.unit_views(&mut conn).await?;
         let units = views
             .into_iter()
@@ -167,13 +166,7 @@ impl Engine {
 
     /// The merged workbook as an outgoing document (built off the async threads).
     pub async fn export_document(&self, chat_id: i64, include_drafts: bool, now: DateTime<Utc>) -> Outgoing {
-        let failed = |chat_id| Outgoing {
-            chat_id,
-            text: text::EXPORT_FAILED.to_owned(),
-            buttons: vec![],
-            edit_message: None,
-            document: None,
-        };
+        let failed = |chat_id| Outgoing::new(chat_id, text::EXPORT_FAILED, vec![]);
         let snap = match self.snapshot(include_drafts, now).await {
             Ok(s) => s,
             Err(e) => {
@@ -425,15 +418,15 @@ impl Engine {
             .secretaries
             .iter()
             .filter(|s| s.unreachable_at.is_none())
-            .map(|s| Outgoing {
-                chat_id: s.chat_id,
-                text: text::returned_to_secretary(&v.unit.name, reason),
-                buttons: vec![vec![
-                    btn(text::BTN_REVIEW, Action::Review),
-                    btn(text::BTN_MENU, Action::Menu),
-                ]],
-                edit_message: None,
-                document: None,
+            .map(|s| {
+                Outgoing::new(
+                    s.chat_id,
+                    text::returned_to_secretary(&v.unit.name, reason),
+                    vec![vec![
+                        btn(text::BTN_REVIEW, Action::Review),
+                        btn(text::BTN_MENU, Action::Menu),
+                    ]],
+                )
             })
             .collect();
         let n = notify.len();
@@ -589,13 +582,7 @@ impl Engine {
                         .secretaries
                         .iter()
                         .filter(|s| s.unreachable_at.is_none())
-                        .map(|s| Outgoing {
-                            chat_id: s.chat_id,
-                            text: text::accepted_to_secretary(&v.unit.name),
-                            buttons: vec![],
-                            edit_message: None,
-                            document: None,
-                        })
+                        .map(|s| Outgoing::new(s.chat_id, text::accepted_to_secretary(&v.unit.name), vec![]))
                         .collect();
                     BoardStep {
                         next: State::Menu,

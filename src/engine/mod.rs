@@ -235,12 +235,7 @@ impl Engine {
         out.extend(others);
         let mut deliveries = Vec::with_capacity(out.len());
         for m in out {
-            let body = serde_json::to_string(&m).context("encoding message")?;
-            let id = store::push_outbox(&mut tx, m.chat_id, &body, now).await?;
-            deliveries.push(Delivery {
-                outbox_id: Some(id),
-                message: m,
-            });
+            deliveries.push(store::queue(&mut tx, m, now).await?);
         }
         tx.commit().await.context("committing the step")?;
         if let Some(drafts) = export {
@@ -266,11 +261,8 @@ impl Engine {
 
     fn out(&self, chat_id: i64, text: &str, buttons: Vec<Vec<Button>>, edit: Option<i32>) -> Outgoing {
         Outgoing {
-            chat_id,
-            text: text.to_owned(),
-            buttons,
             edit_message: edit,
-            document: None,
+            ..Outgoing::new(chat_id, text, buttons)
         }
     }
 

@@ -32,6 +32,19 @@ pub struct Outgoing {
     pub document: Option<Document>,
 }
 
+impl Outgoing {
+    /// A plain message with buttons to `chat_id`.
+    pub fn new(chat_id: i64, text: impl Into<String>, buttons: Vec<Vec<Button>>) -> Outgoing {
+        Outgoing {
+            chat_id,
+            text: text.into(),
+            buttons,
+            edit_message: None,
+            document: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     pub file_name: String,

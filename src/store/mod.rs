@@ -68,6 +68,11 @@ impl Store {
         &self.pool
     }
 
+    /// A pooled connection for reads outside a transaction.
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Sqlite>> {
+        Ok(self.pool.acquire().await.context("opening a connection")?)
+    }
+
     /// A write transaction that takes the write lock at once (no upgrade deadlocks).
     pub async fn begin(&self) -> Result<Tx> {
         Ok(self
@@ -741,6 +746,20 @@ pub async fn push_outbox(conn: &mut SqliteConnection, chat_id: i64, body: &str, 
             .await
             .context("queueing outgoing message")?,
     )
+}
+
+/// Puts a message in the outbox (in the caller's transaction) and returns it as a delivery.
+pub async fn queue(
+    conn: &mut SqliteConnection,
+    message: crate::engine::Outgoing,
+    now: DateTime<Utc>,
+) -> Result<crate::engine::Delivery> {
+    let body = serde_json::to_string(&message).context("encoding message")?;
+    let id = push_outbox(conn, message.chat_id, &body, now).await?;
+    Ok(crate::engine::Delivery {
+        outbox_id: Some(id),
+        message,
+    })
 }
 
 pub async fn mark_sent(pool: &SqlitePool, id: i64, now: DateTime<Utc>) -> Result<()> {
