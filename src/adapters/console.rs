@@ -28,6 +28,8 @@ pub struct Console<R, W> {
     clock: fn() -> DateTime<Utc>,
     /// Button data of the last message, in the numbering shown.
     buttons: Vec<String>,
+    /// The bot waits for figures: a bare number is data, `#N` presses button N.
+    numeric: bool,
 }
 
 impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
@@ -47,6 +49,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
             writer,
             clock,
             buttons: Vec::new(),
+            numeric: false,
         }
     }
 
@@ -82,6 +85,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
                     ));
                 }
                 if !m.buttons.is_empty() {
+                    self.numeric = m.numeric;
                     self.buttons.clear();
                     for row in &m.buttons {
                         let mut line = Vec::new();
@@ -90,6 +94,9 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
                             line.push(format!("[{}] {}", self.buttons.len(), b.label));
                         }
                         s.push_str(&format!("   {}\n", line.join("   ")));
+                    }
+                    if self.numeric {
+                        s.push_str("   (đang nhập số liệu: số gõ vào là số liệu; bấm nút thì gõ #1, #2 …)\n");
                     }
                 }
                 self.print(&s).await?;
@@ -195,10 +202,22 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
         }
     }
 
+    /// The button a typed line presses: `#N` always, a bare `N` unless figures are expected.
+    fn button_number(&self, t: &str) -> Option<usize> {
+        let (digits, explicit) = match t.strip_prefix('#') {
+            Some(d) => (d, true),
+            None => (t, false),
+        };
+        let n: usize = digits.trim().parse().ok()?;
+        ((explicit || !self.numeric) && (1..=self.buttons.len()).contains(&n)).then_some(n)
+    }
+
     /// Runs until end of input or `/thoat`.
     pub async fn run(mut self) -> anyhow::Result<()> {
-        self.print("chibo-bot — trò chuyện trên máy. Gõ số để bấm nút, /trogiup để xem lệnh, /thoat để thoát.\n")
-            .await?;
+        self.print(
+            "chibo-bot — trò chuyện trên máy. Gõ số (hoặc #số) để bấm nút, /trogiup để xem lệnh, /thoat để thoát.\n",
+        )
+        .await?;
         for d in self.engine.undelivered().await? {
             if let Some(id) = d.outbox_id {
                 self.engine.delivered(id, (self.clock)()).await?;
@@ -215,9 +234,9 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
             if matches!(t, "/thoat" | "/exit" | "/quit") {
                 break;
             }
-            let input = match t.parse::<usize>() {
-                Ok(n) if n >= 1 && n <= self.buttons.len() => Inbound::Button(self.buttons[n - 1].clone()),
-                _ => Inbound::from_text(t),
+            let input = match self.button_number(t) {
+                Some(n) => Inbound::Button(self.buttons[n - 1].clone()),
+                None => Inbound::from_text(t),
             };
             if let Err(e) = self.send(input).await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "console step failed");

@@ -39,6 +39,7 @@ fn say(text: impl Into<String>, buttons: Vec<Vec<Button>>) -> Reply {
         text: text.into(),
         buttons,
         edit: false,
+        numeric: false,
     }
 }
 
@@ -184,10 +185,6 @@ impl Engine {
         let built = tokio::task::spawn_blocking(move || span.in_scope(|| crate::export::build_workbook(&snap))).await;
         match built {
             Ok(Ok(bytes)) => Outgoing {
-                chat_id,
-                text: text::export_caption(merged, drafts, &self.local_text(now)),
-                buttons: vec![],
-                edit_message: None,
                 document: Some(super::reply::Document {
                     file_name: format!(
                         "tong-hop-{}-{}.xlsx",
@@ -196,6 +193,11 @@ impl Engine {
                     ),
                     bytes,
                 }),
+                ..Outgoing::new(
+                    chat_id,
+                    text::export_caption(merged, drafts, &self.local_text(now)),
+                    vec![],
+                )
             },
             Ok(Err(e)) => {
                 tracing::error!(error.message = %e, "export failed");
@@ -377,6 +379,7 @@ impl Engine {
             text,
             buttons: buttons.into_iter().filter(|r| !r.is_empty()).collect(),
             edit: page > 0,
+            numeric: false,
         }
     }
 

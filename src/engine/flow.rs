@@ -90,10 +90,16 @@ pub fn step(form: &Form, env: &Env, ctx: UnitCtx, state: State, input: Input) ->
         replies: Vec::new(),
     };
     let next = f.dispatch(state, input);
+    let mut replies = f.replies;
+    if matches!(next, State::Row { .. } | State::ConfirmRow { .. })
+        && let Some(last) = replies.last_mut()
+    {
+        last.numeric = true;
+    }
     Step {
         next,
         writes: f.writes,
-        replies: f.replies,
+        replies,
     }
 }
 
@@ -110,6 +116,7 @@ impl Flow<'_> {
             text: text.into(),
             buttons,
             edit: false,
+            numeric: false,
         });
     }
 
@@ -120,6 +127,7 @@ impl Flow<'_> {
             text: text.into(),
             buttons,
             edit: true,
+            numeric: false,
         });
     }
 
@@ -934,6 +942,7 @@ impl Flow<'_> {
             text: text::pick_types_intro().to_owned(),
             buttons: rows,
             edit: true,
+            numeric: false,
         });
         State::PickTypes { selected }
     }
@@ -1130,6 +1139,8 @@ impl Flow<'_> {
             };
         }
         let mut changed = false;
+        let single = assignments.len() == 1;
+        let mut saved_one = None;
         for (i, tok) in assignments {
             let c = &t.columns[i];
             let key = format!("{}.{}", t.id, c.key);
@@ -1143,6 +1154,7 @@ impl Flow<'_> {
                         changed = true;
                         self.set_answer(&key, row, value);
                     }
+                    saved_one = Some((i + 1, fig));
                 }
                 Err(e) => problems.push(text::bad_value(i + 1, &c.short, tok, text::figure_error(&e))),
             }
@@ -1162,7 +1174,11 @@ impl Flow<'_> {
             .unwrap_or_else(|| row.to_owned());
         let mut msg = Vec::new();
         if changed {
-            msg.push(text::row_saved(&t.short_name, &row_name));
+            match saved_one.filter(|_| single) {
+                // One value at a time: a short receipt.
+                Some((i, fig)) => msg.push(text::value_saved(i, fig.num().map(format_vi).as_deref())),
+                None => msg.push(text::row_saved(&t.short_name, &row_name)),
+            }
         }
         if !problems.is_empty() {
             msg.push(problems.join("\n"));

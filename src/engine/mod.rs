@@ -209,6 +209,7 @@ impl Engine {
                         text: text::STILL_REGISTERED.to_owned(),
                         buttons: vec![],
                         edit: false,
+                        numeric: false,
                     });
                     (State::Menu, replies)
                 } else {
@@ -230,7 +231,10 @@ impl Engine {
         let mut out: Vec<Outgoing> = Vec::new();
         for (i, r) in replies.into_iter().enumerate() {
             let edit = if i == 0 && r.edit { chat.message_id } else { None };
-            out.push(self.out(chat.chat_id, &r.text, r.buttons, edit));
+            out.push(Outgoing {
+                numeric: r.numeric,
+                ..self.out(chat.chat_id, &r.text, r.buttons, edit)
+            });
         }
         out.extend(others);
         let mut deliveries = Vec::with_capacity(out.len());
@@ -300,6 +304,7 @@ impl Engine {
             text: t.to_owned(),
             buttons: vec![],
             edit: false,
+            numeric: false,
         };
         let code = match input {
             Inbound::Command { name, args } if name == "start" => {

@@ -10,13 +10,17 @@ pub struct Button {
 }
 
 /// One message to the chat the input came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reply {
     pub text: String,
     pub buttons: Vec<Vec<Button>>,
     /// Replace the message whose button was pressed, instead of sending a new one.
     #[serde(default)]
     pub edit: bool,
+    /// The bot now waits for figures (a table row): a channel whose buttons are pressed by
+    /// typing a number (the console) must then tell the two apart.
+    #[serde(default)]
+    pub numeric: bool,
 }
 
 /// A message to deliver, with its outbox id once committed.
@@ -28,6 +32,9 @@ pub struct Outgoing {
     /// The message to edit in place (the one whose button was pressed).
     #[serde(default)]
     pub edit_message: Option<i32>,
+    /// See [`Reply::numeric`].
+    #[serde(default)]
+    pub numeric: bool,
     #[serde(skip)]
     pub document: Option<Document>,
 }
@@ -40,6 +47,7 @@ impl Outgoing {
             text: text.into(),
             buttons,
             edit_message: None,
+            numeric: false,
             document: None,
         }
     }

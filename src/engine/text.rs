@@ -240,7 +240,7 @@ pub fn kind_hint(kind: ValueKind) -> &'static str {
         ValueKind::Count => "số nguyên",
         ValueKind::Percent => "tỷ lệ %, từ 0 đến 100",
         ValueKind::Avg => "số bình quân, có thể có phần thập phân",
-        ValueKind::Hours => "số giờ, ví dụ 1,5 (hoặc 90p)",
+        ValueKind::Hours => "số giờ, ví dụ 1,5 hoặc 90p",
     }
 }
 
@@ -284,6 +284,13 @@ pub fn row_full_use_edit(ncols: usize) -> String {
     format!(
         "Dòng này đã đủ {ncols} cột. Để sửa một cột, gõ số cột=giá trị (ví dụ 3=5), hoặc gửi lại cả dòng {ncols} số."
     )
+}
+
+pub fn value_saved(col: usize, value: Option<&str>) -> String {
+    match value {
+        Some(v) => format!("💾 Cột {col}: {v}"),
+        None => format!("💾 Cột {col}: để trống"),
+    }
 }
 
 pub fn row_saved(short: &str, row: &str) -> String {

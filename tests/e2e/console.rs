@@ -51,3 +51,16 @@ async fn declining_the_sample_explains_how_to_load_units() {
     let out = run_console(&dir, "Khách", "k\n").await;
     assert!(out.contains("chibo-bot units import"), "{out}");
 }
+
+#[tokio::test]
+async fn while_figures_are_expected_a_bare_number_is_data_and_hash_presses_a_button() {
+    let dir = tempfile::tempdir().unwrap();
+    // c, 9: Mường So; /bieu; 13: Tiếp tục; 1: Nhập tiếp; "2" is the first figure; #2 presses Menu.
+    let out = run_console(&dir, "Lò Văn Minh", "c\n9\n/bieu\n13\n1\n2\n#2\n").await;
+    assert!(out.contains("💾 Cột 1: 2"), "{out}");
+    assert!(out.contains("bấm nút thì gõ #1"), "{out}");
+    assert!(
+        out.trim_end().ends_with("Tạm biệt! Mọi nội dung đã được lưu.") && out.contains("Biểu số liệu (0/19 dòng)"),
+        "{out}"
+    );
+}
