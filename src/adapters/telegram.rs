@@ -62,6 +62,7 @@ pub fn command_menu() -> Vec<BotCommand> {
 pub fn dispatcher(engine: Engine, bot: TgBot) -> TelegramDispatcher {
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_edited_message().endpoint(on_edited))
         .branch(Update::filter_callback_query().endpoint(on_callback));
     Dispatcher::builder(bot, handler)
         .dependencies(dptree::deps![Arc::new(engine)])
@@ -110,6 +111,13 @@ async fn on_message(bot: TgBot, msg: Message, engine: Arc<Engine>) -> anyhow::Re
         None => Inbound::Media,
     };
     step(&engine, &bot, &chat, input).await;
+    Ok(())
+}
+
+/// Editing a sent message changes nothing stored; say so rather than stay silent.
+#[tracing::instrument(name = "telegram.edited", skip_all, fields(chat_id = msg.chat.id.0))]
+async fn on_edited(bot: TgBot, msg: Message, engine: Arc<Engine>) -> anyhow::Result<()> {
+    step(&engine, &bot, &chat_ref(&msg), Inbound::Edited).await;
     Ok(())
 }
 

@@ -477,7 +477,7 @@ impl Engine {
                     remind: false,
                 });
             }
-            Inbound::Media => {
+            Inbound::Media | Inbound::Edited => {
                 return Ok(BoardStep {
                     next: State::Menu,
                     replies: vec![say(text::MEDIA_REFUSED, vec![]), self.board_menu(&views, now)],

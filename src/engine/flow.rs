@@ -39,6 +39,8 @@ pub enum Input {
     StaleButton,
     /// A photo, sticker, voice note, document …
     Media,
+    /// An earlier message was edited.
+    Edited,
 }
 
 /// A change to persist in the same transaction as the new state.
@@ -161,6 +163,10 @@ impl Flow<'_> {
             }
             Input::Media => {
                 self.say(text::MEDIA_REFUSED, vec![]);
+                self.reprompt(state)
+            }
+            Input::Edited => {
+                self.say(text::EDIT_IGNORED, vec![]);
                 self.reprompt(state)
             }
             Input::Text(t) => self.text(state, &t),

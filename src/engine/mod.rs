@@ -51,6 +51,8 @@ pub enum Inbound {
     Button(String),
     /// Photo, sticker, voice, document, location …
     Media,
+    /// An earlier message was edited (the answer it gave is not changed by that).
+    Edited,
 }
 
 impl Inbound {
@@ -440,6 +442,7 @@ impl Engine {
                 None => Input::StaleButton,
             },
             Inbound::Media => Input::Media,
+            Inbound::Edited => Input::Edited,
         };
         let step = flow::step(&self.form, &env, ctx, state, input);
         let c = self.campaign().id;

@@ -499,6 +499,7 @@ fn no_input_is_left_without_an_answer() {
     ];
     let inputs = [
         Input::Media,
+        Input::Edited,
         Input::StaleButton,
         Input::Text("???".into()),
         Input::Command {

@@ -20,6 +20,7 @@ pub const MENU_HINT: &str = "Đồng chí đang ở menu chính. Chọn một vi
 pub const CANCELLED: &str = "Đã thoát bước đang làm. Mọi nội dung đã gửi đều được lưu.";
 pub const STALE_BUTTON: &str = "Nút này đã cũ. Đồng chí chọn lại từ menu bên dưới.";
 pub const MEDIA_REFUSED: &str = "Bot chỉ nhận tin nhắn chữ. Ảnh, tệp, nhãn dán, tin thoại không lưu được vào báo cáo; đồng chí hãy gõ nội dung bằng chữ.";
+pub const EDIT_IGNORED: &str = "Bot không đọc lại tin nhắn đã sửa, nên câu trả lời đã lưu vẫn như cũ. Muốn sửa, đồng chí gửi lại nội dung mới (hoặc bấm «Viết lại»).";
 pub const BOARD_ONLY: &str = "Lệnh này chỉ dành cho Ban Tổ chức Huyện ủy.";
 pub const NOT_APPLICABLE: &str = "Không áp dụng";
 pub const APPLIES_HERE: &str =

@@ -335,6 +335,26 @@ impl FakeTelegram {
         id
     }
 
+    /// `user` edits their earlier text message `message_id` in `chat` to `text`
+    /// (an `edited_message` update); returns the message id.
+    pub fn edit_text(&self, chat: i64, user: i64, message_id: i64, text: &str) -> i64 {
+        {
+            let mut st = self.lock();
+            let chat_json = st.ensure_chat(chat, user, false);
+            let mut msg = json!({
+                "message_id": message_id,
+                "date": unix_now(),
+                "edit_date": unix_now(),
+                "chat": chat_json,
+                "from": st.user_json(user),
+            });
+            merge(&mut msg, text_content(text));
+            st.enqueue("edited_message", json!({"edited_message": msg}));
+        }
+        self.shared().updates_changed();
+        message_id
+    }
+
     /// `user` presses the inline button with callback data `data` on the bot's
     /// message `message_id` in `chat`; returns the callback query id.
     ///

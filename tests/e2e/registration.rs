@@ -127,3 +127,36 @@ async fn a_broken_database_gets_the_temporary_error_text_and_the_bot_keeps_polli
     assert!(joined(&r).contains("mã mời"), "{}", joined(&r));
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn editing_a_sent_message_gets_an_explanation_and_changes_nothing() {
+    let bot = spawn_bot().await;
+    let code = bot.invite(Some("mgso"), "secretary").await;
+    bot.say(51, 51, &format!("/start {code}")).await;
+    bot.say(51, 51, "/traloi I.2.1 Thuận lợi ban đầu").await;
+    let before = bot.fake.calls("getUpdates").len();
+    let id = bot.fake.send_text(51, 51, "Một tin nhắn");
+    bot.fake
+        .next_for(51, crate::helpers::WAIT)
+        .await
+        .expect("reply to the message");
+    bot.fake.edit_text(51, 51, id, "Một tin nhắn đã sửa");
+    let mut seen = Vec::new();
+    while let Some(m) = bot.fake.next_for(51, crate::helpers::WAIT).await {
+        let done = m.text_or_caption().contains("tin nhắn đã sửa");
+        seen.push(m.text_or_caption().to_owned());
+        if done {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().any(|t| t.contains("không đọc lại tin nhắn đã sửa")),
+        "{seen:?}"
+    );
+    assert!(bot.fake.calls("getUpdates").len() > before);
+    assert_eq!(
+        bot.answer("mgso", "I.2.1", "").await,
+        Some(Some("Thuận lợi ban đầu".into()))
+    );
+    bot.stop().await;
+}
