@@ -109,6 +109,14 @@ impl Engine {
         Ok(self.progress(&views, now).text)
     }
 
+    /// One unit by code (case-insensitive), with its report.
+    async fn find_unit(&self, conn: &mut SqliteConnection, code: &str) -> Result<Option<UnitView>, EngineError> {
+        match store::unit_by_code(conn, code.trim()).await? {
+            Some(u) => Ok(Some(self.unit_view(conn, u).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Share of the report filled in, 0–100.
     pub fn completeness(&self, ctx: &UnitCtx) -> f64 {
         let form = &self.form;
@@ -210,16 +218,16 @@ impl Engine {
         }
     }
 
-    fn board_menu(&self, views: &[UnitView], now: DateTime<Utc>) -> Reply {
-        let submitted = views.iter().filter(|v| v.submitted()).count();
+    async fn board_menu(&self, conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<Reply, EngineError> {
+        let (submitted, total) = store::submission_counts(conn, self.campaign().id).await?;
         let days = (self.campaign().deadline.with_timezone(&self.tz).date_naive()
             - now.with_timezone(&self.tz).date_naive())
         .num_days();
         let deadline = crate::domain::format_date(self.campaign().deadline.with_timezone(&self.tz).date_naive());
-        say(
-            text::board_menu(&self.form.campaign.name, &deadline, days, submitted, views.len()),
+        Ok(say(
+            text::board_menu(&self.form.campaign.name, &deadline, days, submitted, total),
             menu_buttons(),
-        )
+        ))
     }
 
     fn progress(&self, views: &[UnitView], now: DateTime<Utc>) -> Reply {
@@ -450,8 +458,7 @@ impl Engine {
         input: Inbound,
         now: DateTime<Utc>,
     ) -> Result<BoardStep, EngineError> {
-        let views = self.unit_views(tx).await?;
-        let find = |code: &str| views.iter().find(|v| v.unit.code.eq_ignore_ascii_case(code.trim()));
+        // Only what an action needs is loaded: a board step holds the write lock.
         let reply = |r: Reply| BoardStep {
             next: State::Menu,
             replies: vec![r],
@@ -462,16 +469,16 @@ impl Engine {
         let action = match input {
             Inbound::Text(t) => {
                 if let State::BoardReason { unit } = state
-                    && let Some(v) = find(&unit)
+                    && let Some(v) = self.find_unit(tx, &unit).await?
                 {
                     let reason = crate::domain::clean_text(&t);
                     if !reason.is_empty() && v.submitted() {
-                        return self.return_report(tx, m, v, &reason, now).await;
+                        return self.return_report(tx, m, &v, &reason, now).await;
                     }
                 }
                 return Ok(BoardStep {
                     next: State::Menu,
-                    replies: vec![say(text::BOARD_HINT, vec![]), self.board_menu(&views, now)],
+                    replies: vec![say(text::BOARD_HINT, vec![]), self.board_menu(tx, now).await?],
                     notify: vec![],
                     export: None,
                     remind: false,
@@ -480,7 +487,7 @@ impl Engine {
             Inbound::Media | Inbound::Edited => {
                 return Ok(BoardStep {
                     next: State::Menu,
-                    replies: vec![say(text::MEDIA_REFUSED, vec![]), self.board_menu(&views, now)],
+                    replies: vec![say(text::MEDIA_REFUSED, vec![]), self.board_menu(tx, now).await?],
                     notify: vec![],
                     export: None,
                     remind: false,
@@ -517,7 +524,7 @@ impl Engine {
                         Some((c, r)) => (c, r.trim()),
                         None => (args.trim(), ""),
                     };
-                    let Some(v) = find(code) else {
+                    let Some(v) = self.find_unit(tx, code).await? else {
                         return Ok(reply(say(text::no_such_unit(code), menu_buttons())));
                     };
                     if !v.submitted() {
@@ -527,7 +534,7 @@ impl Engine {
                         Action::BoardReturn(v.unit.code.clone())
                     } else {
                         return self
-                            .return_report(tx, m, v, &crate::domain::clean_text(reason), now)
+                            .return_report(tx, m, &v, &crate::domain::clean_text(reason), now)
                             .await;
                     }
                 }
@@ -540,7 +547,7 @@ impl Engine {
         };
         Ok(match action {
             Action::Help => reply(say(text::board_help(), menu_buttons())),
-            Action::BoardProgress => reply(self.progress(&views, now)),
+            Action::BoardProgress => reply(self.progress(&self.unit_views(tx).await?, now)),
             Action::BoardExport(drafts) => BoardStep {
                 next: State::Menu,
                 replies: vec![],
@@ -548,12 +555,12 @@ impl Engine {
                 export: Some(drafts),
                 remind: false,
             },
-            Action::BoardUnits => reply(self.unit_list(&views)),
-            Action::BoardView(code, page) => match find(&code) {
-                Some(v) => reply(self.view(v, page)),
+            Action::BoardUnits => reply(self.unit_list(&self.unit_views(tx).await?)),
+            Action::BoardView(code, page) => match self.find_unit(tx, &code).await? {
+                Some(v) => reply(self.view(&v, page)),
                 None => reply(say(text::no_such_unit(&code), menu_buttons())),
             },
-            Action::BoardReturn(code) => match find(&code) {
+            Action::BoardReturn(code) => match self.find_unit(tx, &code).await? {
                 Some(v) if v.submitted() => BoardStep {
                     next: State::BoardReason {
                         unit: v.unit.code.clone(),
@@ -566,7 +573,7 @@ impl Engine {
                 Some(v) => reply(say(text::not_submitted(&v.unit.name), menu_buttons())),
                 None => reply(say(text::no_such_unit(&code), menu_buttons())),
             },
-            Action::BoardAccept(code) => match find(&code) {
+            Action::BoardAccept(code) => match self.find_unit(tx, &code).await? {
                 Some(v) if v.status == ReportStatus::Accepted => {
                     reply(say(text::already_accepted(&v.unit.name), menu_buttons()))
                 }
@@ -598,7 +605,7 @@ impl Engine {
                 Some(v) => reply(say(text::not_submitted(&v.unit.name), menu_buttons())),
                 None => reply(say(text::no_such_unit(&code), menu_buttons())),
             },
-            Action::Menu => reply(self.board_menu(&views, now)),
+            Action::Menu => reply(self.board_menu(tx, now).await?),
             _ => reply(say(text::STALE_BUTTON, menu_buttons())),
         })
     }

@@ -643,12 +643,14 @@ impl Flow<'_> {
             crumbs.reverse();
             s.push_str(&format!("\n({})", crumbs.join(" › ")));
         }
-        let mut prompts: Vec<&str> = node.prompts.iter().map(|p| p.vi.as_str()).collect();
+        // Prompts that concern other kinds of unit (e.g. commune committees) are left out.
+        let relevant = |p: &&crate::form::Prompt| !self.ctx.excluded_by(self.form, p.applies);
+        let mut prompts: Vec<&str> = node.prompts.iter().filter(relevant).map(|p| p.vi.as_str()).collect();
         if let Some(parent) = node.parent_id().and_then(|p| self.form.node(p))
             && parent.kind == NodeKind::Container
         {
             // Guiding questions attached to a container (III.2.2.q1–q4) apply to its children.
-            prompts.extend(parent.prompts.iter().map(|p| p.vi.as_str()));
+            prompts.extend(parent.prompts.iter().filter(relevant).map(|p| p.vi.as_str()));
         }
         if !prompts.is_empty() {
             s.push_str("\nGợi ý:\n• ");

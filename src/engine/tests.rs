@@ -637,3 +637,18 @@ fn a_comparing_heading_that_names_one_type_needs_a_confirmation() {
         }
     );
 }
+
+#[test]
+fn prompts_for_other_kinds_of_unit_are_left_out() {
+    // III.2.2.b.p4 concerns commune committees guiding village cells.
+    let p4 = "Việc Đảng ủy các xã chỉ đạo, hướng dẫn các chi bộ thôn bản";
+    let mut commune = Sim::new(&["thon"], true);
+    let s = commune.press(Action::Open("III.2.2.b".into()));
+    assert!(all_text(&s).contains(p4), "{}", all_text(&s));
+    let mut agency = Sim::new(&["yte"], true);
+    agency.ctx.commune = false;
+    agency.ctx.chi_bo = true;
+    let s = agency.press(Action::Open("III.2.2.b".into()));
+    assert!(!all_text(&s).contains(p4), "{}", all_text(&s));
+    assert!(all_text(&s).contains("Việc phân công đảng viên chuẩn bị nội dung chuyên đề."));
+}

@@ -475,6 +475,19 @@ pub async fn set_status(
     Ok(())
 }
 
+/// `(submitted or accepted, all units)` for a campaign.
+pub async fn submission_counts(conn: &mut SqliteConnection, campaign: i64) -> Result<(usize, usize)> {
+    let (done, all): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM reports WHERE campaign_id = ? AND status IN ('submitted', 'accepted')),
+                (SELECT COUNT(*) FROM units)",
+    )
+    .bind(campaign)
+    .fetch_one(conn)
+    .await
+    .context("counting submissions")?;
+    Ok((usize::try_from(done).unwrap_or(0), usize::try_from(all).unwrap_or(0)))
+}
+
 /// Marks a draft as started (so progress can tell "not started" from "in progress").
 pub async fn touch_report(conn: &mut SqliteConnection, campaign: i64, unit: i64, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
