@@ -193,8 +193,9 @@ async fn main() -> anyhow::Result<()> {
                 match moment {
                     None => println!("no reminder is due at {}", app.engine.local_text(now)),
                     Some(m) => {
+                        let reachable = planned.iter().filter(|p| !p.secretaries.is_empty()).count();
                         println!(
-                            "moment {} ({:?}): {} units",
+                            "moment {} ({:?}): {} units not submitted, {reachable} with a reachable secretary",
                             app.engine.local_text(m.at),
                             m.kind,
                             planned.len()
