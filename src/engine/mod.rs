@@ -193,6 +193,12 @@ impl Engine {
             Some(u) => store::member_by_user(&mut tx, u).await?,
             None => None,
         };
+        if let Some(m) = &member
+            && m.unreachable_at.is_some()
+        {
+            // Writing again means the bot is no longer blocked.
+            store::mark_unreachable(&mut tx, m.chat_id, None).await?;
+        }
         let start_code = match &input {
             Inbound::Command { name, args } if name == "start" && !args.is_empty() => Some(args.clone()),
             _ => None,

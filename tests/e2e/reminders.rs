@@ -152,6 +152,11 @@ async fn a_campaign_reminds_the_right_units_exactly_once_per_moment() {
         "{}",
         joined(&r)
     );
+    // Unblocking and writing again makes the member reachable.
+    bot.fake.unblock(D);
+    bot.say(D, D, "/menu").await;
+    let r = bot.say(BOARD, BOARD, "/tiendo").await;
+    assert!(!joined(&r).contains("Không liên lạc được"), "{}", joined(&r));
     bot.stop().await;
 }
 
