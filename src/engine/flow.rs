@@ -671,7 +671,7 @@ impl Flow<'_> {
         }
         let linked = self.linked_figures(node);
         if !linked.is_empty() {
-            s.push_str(&format!("\n📊 Số liệu đã nhập: {linked}"));
+            s.push_str(&format!("\n📊 Số liệu đã nhập:\n{linked}"));
         }
         let current = self.ctx.text(&node.id).map(str::to_owned);
         if let Some(c) = &current {
@@ -704,14 +704,15 @@ impl Flow<'_> {
                 .iter()
                 .filter_map(|r| {
                     let v = self.ctx.figure(l, r)?.num()?;
-                    Some(format!("{} {}", r, format_vi(v)))
+                    let name = self.form.cell_type(r).map_or(r.as_str(), |t| t.vi.as_str());
+                    Some(format!("{} {}", text::type_short(name), format_vi(v)))
                 })
                 .collect();
             if !vals.is_empty() {
-                parts.push(format!("{}: {}", col.short, vals.join(", ")));
+                parts.push(format!("{}: {}", col.short, vals.join("; ")));
             }
         }
-        parts.join("; ")
+        parts.join("\n")
     }
 
     /// Moves `delta` answer headings from `id` (1 = next, -1 = previous).

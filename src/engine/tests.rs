@@ -652,3 +652,17 @@ fn prompts_for_other_kinds_of_unit_are_left_out() {
     assert!(!all_text(&s).contains(p4), "{}", all_text(&s));
     assert!(all_text(&s).contains("Việc phân công đảng viên chuẩn bị nội dung chuyên đề."));
 }
+
+#[test]
+fn a_heading_shows_the_figures_it_should_quote() {
+    let mut sim = Sim::new(&["thon", "coquan"], true);
+    sim.cmd("nhap", &format!("B1 thon {B1_THON}"));
+    sim.cmd("nhap", &format!("B1 coquan {B1_COQUAN}"));
+    let s = sim.press(Action::Open("III.2.2.a".into()));
+    let t = all_text(&s);
+    assert!(t.contains("Số liệu đã nhập"), "{t}");
+    assert!(
+        t.contains("Tỷ lệ dự họp (%): thôn, bản 90; cơ quan hành chính 95"),
+        "{t}"
+    );
+}

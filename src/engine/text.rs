@@ -142,6 +142,12 @@ pub fn help(form: &Form) -> String {
     )
 }
 
+/// "Chi bộ cơ quan hành chính (Đảng, …)" -> "cơ quan hành chính".
+pub fn type_short(vi: &str) -> String {
+    let s = vi.strip_prefix("Chi bộ ").unwrap_or(vi);
+    s.split(" (").next().unwrap_or(s).trim().to_owned()
+}
+
 pub fn sentence_case(s: &str) -> String {
     let lower = s.to_lowercase();
     let mut chars = lower.chars();
