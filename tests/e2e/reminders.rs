@@ -238,5 +238,16 @@ async fn a_fan_out_to_2000_units_with_429s_delivers_each_reminder_once() {
         .await
         .unwrap();
     assert_eq!(unreachable, 1);
+
+    // A restart repeats nothing; the next moment reaches everyone still reachable, once.
+    let (dir, fake) = bot.stop().await;
+    let bot = spawn_on(dir, fake, false).await;
+    assert_eq!(pass(&bot, vn(3, 9, 0)).await, 0);
+    assert_eq!(pass(&bot, vn(7, 8, 0)).await, 1999);
+    assert_eq!(pass(&bot, vn(7, 8, 1)).await, 0);
+    let twice = (0..2000i64)
+        .filter(|i| reminders_for(&bot, 100_000 + i).len() == 2)
+        .count();
+    assert_eq!(twice, 1999, "every reachable unit has exactly the two reminders");
     bot.stop().await;
 }
