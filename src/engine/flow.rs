@@ -1111,6 +1111,26 @@ impl Flow<'_> {
         let mut assignments: Vec<(usize, &str)> = Vec::new();
         let mut problems: Vec<String> = Vec::new();
         let edits = tokens.iter().any(|tok| tok.contains('='));
+        // Prose where figures are expected: most likely meant for a heading, not a mistake.
+        let words = tokens
+            .iter()
+            .filter(|tok| tok.chars().next().is_some_and(char::is_alphabetic))
+            .count();
+        if !edits && words >= 2 && words * 2 > tokens.len() {
+            let row_name = self.form.cell_type(row).map_or(row, |c| c.vi.as_str());
+            self.say(
+                text::prose_in_row(&t.short_name, row_name),
+                vec![vec![
+                    btn(text::BTN_OUTLINE, Action::Outline),
+                    btn(text::BTN_TABLES, Action::Table(t.id.clone())),
+                    btn(text::BTN_MENU, Action::Menu),
+                ]],
+            );
+            return State::Row {
+                table: t.id.clone(),
+                row: row.to_owned(),
+            };
+        }
         if edits {
             for tok in &tokens {
                 match tok.split_once('=') {

@@ -666,3 +666,22 @@ fn a_heading_shows_the_figures_it_should_quote() {
         "{t}"
     );
 }
+
+#[test]
+fn prose_sent_while_figures_are_expected_is_explained_not_parsed() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Row("B1".into(), "thon".into()));
+    let s = sim.text("Chi bộ đã tổ chức sinh hoạt đều đặn hằng tháng");
+    assert!(s.writes.is_empty());
+    assert!(all_text(&s).contains("đang nhập số liệu Biểu 1"), "{}", all_text(&s));
+    assert_eq!(
+        sim.state,
+        State::Row {
+            table: "B1".into(),
+            row: "thon".into()
+        }
+    );
+    // A typo among figures is still a typo.
+    let s = sim.text("10 2 1 3 4 0 0 120 abc 12 4 5 2");
+    assert!(all_text(&s).contains("không phải là số"), "{}", all_text(&s));
+}

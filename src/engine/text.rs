@@ -267,6 +267,12 @@ pub fn wrong_count(short: &str, ncols: usize, got: usize) -> String {
     )
 }
 
+pub fn prose_in_row(short: &str, row: &str) -> String {
+    format!(
+        "Đồng chí đang nhập số liệu {short} — {row}, nên tin vừa gửi chưa được lưu. Để viết đề cương, bấm «Đề cương» rồi chọn mục; để nhập tiếp, gửi các số."
+    )
+}
+
 pub fn bad_value(i: usize, label: &str, token: &str, why: &str) -> String {
     format!("Cột {i} ({label}): «{token}» {why}")
 }
