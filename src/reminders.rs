@@ -174,9 +174,8 @@ impl Scheduler {
     }
 
     fn reminder_text(&self, v: &UnitView, kind: Option<MomentKind>, now: DateTime<Utc>) -> String {
-        let tz = self.engine.tz();
-        let deadline = self.engine.campaign().deadline.with_timezone(&tz).date_naive();
-        let days = (deadline - now.with_timezone(&tz).date_naive()).num_days();
+        let deadline = self.engine.deadline_day();
+        let days = self.engine.days_left(now);
         let missing = missing_summary(self.engine.form(), &v.ctx);
         text::reminder(
             &self.engine.form().campaign.name,
@@ -260,8 +259,7 @@ impl Scheduler {
     async fn board_summary(&self, now: DateTime<Utc>, outcome: &mut TickOutcome) -> Result<Vec<Delivery>, EngineError> {
         let tz = self.engine.tz();
         let local = now.with_timezone(&tz);
-        let deadline = self.engine.campaign().deadline.with_timezone(&tz).date_naive();
-        let days_left = (deadline - local.date_naive()).num_days();
+        let days_left = self.engine.days_left(now);
         if days_left < 0
             || days_left >= i64::from(self.settings.board_summary_days)
             || local.time() < self.settings.at

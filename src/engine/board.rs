@@ -167,7 +167,7 @@ impl Engine {
         Ok(ExportSnapshot {
             form: Arc::clone(&self.form),
             generated_at: self.local_text(now),
-            deadline: crate::domain::format_date(self.campaign().deadline.with_timezone(&self.tz).date_naive()),
+            deadline: crate::domain::format_date(self.deadline_day()),
             include_drafts,
             units,
         })
@@ -220,10 +220,8 @@ impl Engine {
 
     async fn board_menu(&self, conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<Reply, EngineError> {
         let (submitted, total) = store::submission_counts(conn, self.campaign().id).await?;
-        let days = (self.campaign().deadline.with_timezone(&self.tz).date_naive()
-            - now.with_timezone(&self.tz).date_naive())
-        .num_days();
-        let deadline = crate::domain::format_date(self.campaign().deadline.with_timezone(&self.tz).date_naive());
+        let days = self.days_left(now);
+        let deadline = crate::domain::format_date(self.deadline_day());
         Ok(say(
             text::board_menu(&self.form.campaign.name, &deadline, days, submitted, total),
             menu_buttons(),
@@ -231,19 +229,14 @@ impl Engine {
     }
 
     fn progress(&self, views: &[UnitView], now: DateTime<Utc>) -> Reply {
-        let today = now.with_timezone(&self.tz).date_naive();
-        let deadline = self.campaign().deadline.with_timezone(&self.tz).date_naive();
-        let days = (deadline - today).num_days();
+        let deadline = self.deadline_day();
+        let days = self.days_left(now);
         let submitted = views.iter().filter(|v| v.submitted()).count();
         let mut s = format!(
             "📈 Tiến độ — {}\nHạn nộp: {} ({})\nĐã nộp: {submitted}/{} {}",
             self.form.campaign.name,
             crate::domain::format_date(deadline),
-            match days {
-                d if d > 0 => format!("còn {d} ngày"),
-                0 => "hạn là hôm nay".to_owned(),
-                d => format!("đã quá hạn {} ngày", -d),
-            },
+            text::days_left(days),
             views.len(),
             text::progress_bar(submitted, views.len())
         );

@@ -417,6 +417,16 @@ impl Engine {
         Ok((ctx, report))
     }
 
+    /// The deadline's date in the campaign's time zone.
+    pub fn deadline_day(&self) -> chrono::NaiveDate {
+        self.campaign().deadline.with_timezone(&self.tz).date_naive()
+    }
+
+    /// Whole days from `now`'s local date to the deadline day (negative when overdue).
+    pub fn days_left(&self, now: DateTime<Utc>) -> i64 {
+        (self.deadline_day() - now.with_timezone(&self.tz).date_naive()).num_days()
+    }
+
     pub fn local_text(&self, t: DateTime<Utc>) -> String {
         t.with_timezone(&self.tz).format("%d/%m/%Y %H:%M").to_string()
     }
@@ -434,7 +444,7 @@ impl Engine {
         let (ctx, report) = self.unit_ctx(tx, unit_id).await?;
         let env = Env {
             today: now.with_timezone(&self.tz).date_naive(),
-            deadline: self.campaign().deadline.with_timezone(&self.tz).date_naive(),
+            deadline: self.deadline_day(),
             now_text: self.local_text(now),
             past_deadline: now > self.campaign().deadline,
             status: report.status,

@@ -82,12 +82,17 @@ pub fn invite_expired(date: &str) -> String {
     format!("Mã mời đã hết hạn ngày {date}. Đề nghị Ban Tổ chức Huyện ủy cấp mã mới.")
 }
 
-pub fn menu_header(campaign: &str, unit: &str, deadline: &str, days_left: i64, status: &str) -> String {
-    let left = match days_left {
+/// "còn 3 ngày", "hạn là hôm nay", "đã quá hạn 2 ngày".
+pub fn days_left(days: i64) -> String {
+    match days {
         d if d > 0 => format!("còn {d} ngày"),
         0 => "hạn là hôm nay".to_owned(),
         d => format!("đã quá hạn {} ngày", -d),
-    };
+    }
+}
+
+pub fn menu_header(campaign: &str, unit: &str, deadline: &str, days: i64, status: &str) -> String {
+    let left = days_left(days);
     format!("📋 {campaign}\nĐơn vị: {unit}\nHạn nộp: {deadline} ({left})\nTrạng thái: {status}\n\nChọn việc cần làm:")
 }
 
@@ -461,12 +466,8 @@ pub const ASK_RETURN_REASON: &str = "Đồng chí gõ lý do trả lại (bí th
 pub const EXPORT_FAILED: &str = "Xin lỗi, chưa tạo được tệp tổng hợp. Đồng chí thử lại sau ít phút.";
 pub const NO_UNITS: &str = "Chưa có đơn vị nào. Nạp danh sách bằng lệnh «chibo-bot units import».";
 
-pub fn board_menu(campaign: &str, deadline: &str, days_left: i64, submitted: usize, total: usize) -> String {
-    let left = match days_left {
-        d if d > 0 => format!("còn {d} ngày"),
-        0 => "hạn là hôm nay".to_owned(),
-        d => format!("đã quá hạn {} ngày", -d),
-    };
+pub fn board_menu(campaign: &str, deadline: &str, days: i64, submitted: usize, total: usize) -> String {
+    let left = days_left(days);
     format!(
         "🏛 Ban Tổ chức Huyện ủy — {campaign}\nHạn nộp: {deadline} ({left})\nĐã nộp: {submitted}/{total} đơn vị\n\nChọn việc cần làm:"
     )

@@ -91,6 +91,17 @@ fn fill_texts(form: &Form, u: &mut UnitReport, rng: &mut StdRng) {
 }
 
 /// Six units in every status, with figures, answers (one very long), blanks and warnings.
+/// A snapshot generated on 05/12/2023 14:30 for the 10/12/2023 deadline.
+fn snapshot(form: Arc<Form>, units: Vec<UnitReport>, include_drafts: bool) -> ExportSnapshot {
+    ExportSnapshot {
+        form,
+        generated_at: "05/12/2023 14:30".into(),
+        deadline: "10/12/2023".into(),
+        include_drafts,
+        units,
+    }
+}
+
 fn sample(include_drafts: bool) -> ExportSnapshot {
     let form = form();
     let mut rng = StdRng::seed_from_u64(7);
@@ -153,13 +164,7 @@ fn sample(include_drafts: bool) -> ExportSnapshot {
         .join("\n");
     put(&mut units[0], "III.2.2.a", "", Some(&long));
     put(&mut units[1], "I.1", "", None);
-    ExportSnapshot {
-        form,
-        generated_at: "05/12/2023 14:30".into(),
-        deadline: "10/12/2023".into(),
-        include_drafts,
-        units,
-    }
+    snapshot(form, units, include_drafts)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -609,13 +614,7 @@ fn weighted_total_is_not_the_mean_of_means() {
         put(u, "B1.meetings_per_cell_year", "thon", Some(meetings));
         put(u, "B1.speakers_per_meeting", "thon", Some(speakers));
     }
-    let s = ExportSnapshot {
-        form: form.clone(),
-        generated_at: "05/12/2023 14:30".into(),
-        deadline: "10/12/2023".into(),
-        include_drafts: false,
-        units: vec![a, b],
-    };
+    let s = snapshot(form.clone(), vec![a, b], false);
     let mut book = Book::new(&s);
     let sh = book.sheet("Biểu 1");
     let t = form.table("B1").expect("B1");
@@ -661,13 +660,7 @@ fn random_snapshot(units: &[(usize, Vec<usize>, u64)], include_drafts: bool) -> 
             u
         })
         .collect();
-    ExportSnapshot {
-        form,
-        generated_at: "05/12/2023 14:30".into(),
-        deadline: "10/12/2023".into(),
-        include_drafts,
-        units,
-    }
+    snapshot(form, units, include_drafts)
 }
 
 fn units_strategy() -> impl Strategy<Value = Vec<(usize, Vec<usize>, u64)>> {

@@ -883,15 +883,8 @@ impl FakeState {
 
     fn send_message(&mut self, method: &str, p: &Params) -> Result<Value, ApiErr> {
         let (chat, chat_json) = self.target_chat(p)?;
-        let raw = p.str("text").unwrap_or_default();
-        let parse_mode = p.str("parse_mode");
-        let text = parse_text(&raw, parse_mode.as_deref())?;
-        if text.trim().is_empty() {
-            return Err(ApiErr::bad_request("message text is empty"));
-        }
-        if utf16_len(&text) > TEXT_LIMIT {
-            return Err(ApiErr::bad_request("message is too long"));
-        }
+        // Telegram words the too-long error differently for sends and edits.
+        let (raw, parse_mode, text) = checked_text(p, "message is too long")?;
         let markup = Markup::from_params(p)?;
         let id = self.alloc_message_id();
         let mut msg = bot_message(id, chat_json);
@@ -984,15 +977,7 @@ impl FakeState {
 
     fn edit_message_text(&mut self, method: &str, p: &Params) -> Result<Value, ApiErr> {
         let (chat, id) = self.edit_target(p)?;
-        let raw = p.str("text").unwrap_or_default();
-        let parse_mode = p.str("parse_mode");
-        let text = parse_text(&raw, parse_mode.as_deref())?;
-        if text.trim().is_empty() {
-            return Err(ApiErr::bad_request("message text is empty"));
-        }
-        if utf16_len(&text) > TEXT_LIMIT {
-            return Err(ApiErr::bad_request("MESSAGE_TOO_LONG"));
-        }
+        let (raw, parse_mode, text) = checked_text(p, "MESSAGE_TOO_LONG")?;
         let markup = Markup::from_params(p)?;
         let stored = self.messages.get_mut(&(chat, id)).expect("edit_target checked it");
         let Some(old_text) = stored.json.get("text").and_then(Value::as_str) else {
@@ -1796,4 +1781,19 @@ fn markdown_legacy_to_plain(s: &str) -> Result<String, String> {
         return Err(format!("Can't find end of the entity starting at byte offset {offset}"));
     }
     Ok(out)
+}
+
+/// The `text` parameter as sent, its parse mode, and the text the user will see; refused
+/// when empty or too long.
+fn checked_text(p: &Params, too_long: &str) -> Result<(String, Option<String>, String), ApiErr> {
+    let raw = p.str("text").unwrap_or_default();
+    let parse_mode = p.str("parse_mode");
+    let text = parse_text(&raw, parse_mode.as_deref())?;
+    if text.trim().is_empty() {
+        return Err(ApiErr::bad_request("message text is empty"));
+    }
+    if utf16_len(&text) > TEXT_LIMIT {
+        return Err(ApiErr::bad_request(too_long));
+    }
+    Ok((raw, parse_mode, text))
 }
