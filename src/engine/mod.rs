@@ -1,6 +1,7 @@
 //! The channel-agnostic conversation engine: an incoming event becomes one database
 //! transaction (answers, conversation state, outgoing messages) and a list of messages.
 
+pub mod batch;
 pub mod board;
 pub mod check;
 pub mod flow;
@@ -21,6 +22,7 @@ use tracing::instrument;
 use crate::domain;
 use crate::form::Form;
 use crate::store::{self, Campaign, Member, Store, Tx};
+pub use batch::{Applied, Update, UpdateKey};
 use check::UnitCtx;
 use flow::{Env, Input, Write};
 pub use reply::{Button, Delivery, Document, Outgoing, Reply};
@@ -168,107 +170,22 @@ impl Engine {
         self.tz
     }
 
-    /// Handles one event in one transaction; the messages are committed to the outbox
-    /// before they are returned, so a crash between commit and send loses nothing.
-    #[instrument(name = "engine.handle", skip_all, fields(chat_id = chat.chat_id, state = tracing::field::Empty))]
+    /// Handles one event in its own transaction (a batch of one, without an update key);
+    /// the messages are committed to the outbox before they are returned, so a crash between
+    /// commit and send loses nothing.
+    #[instrument(name = "engine.handle", skip_all, fields(chat_id = chat.chat_id))]
     pub async fn handle(
         &self,
         chat: &ChatRef,
         input: Inbound,
         now: DateTime<Utc>,
     ) -> Result<Vec<Delivery>, EngineError> {
-        if !chat.private {
-            return Ok(vec![Delivery {
-                outbox_id: None,
-                message: self.out(chat.chat_id, text::GROUP_REFUSAL, vec![], None),
-            }]);
-        }
-        let mut tx = self.store.begin().await?;
-        self.refresh_campaign(&mut tx).await?;
-        let state = match store::conversation(&mut tx, chat.chat_id).await? {
-            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
-            None => State::default(),
+        let update = Update {
+            key: None,
+            chat: chat.clone(),
+            input,
         };
-        let member = match chat.user_id {
-            Some(u) => store::member_by_user(&mut tx, u).await?,
-            None => None,
-        };
-        if let Some(m) = &member
-            && m.unreachable_at.is_some()
-        {
-            // Writing again means the bot is no longer blocked.
-            store::mark_unreachable(&mut tx, m.chat_id, None).await?;
-        }
-        let start_code = match &input {
-            Inbound::Command { name, args } if name == "start" && !args.is_empty() => Some(args.clone()),
-            _ => None,
-        };
-        let mut others: Vec<Outgoing> = Vec::new();
-        let mut export = None;
-        let mut remind = false;
-        let (next, replies) = match (member, start_code) {
-            (None, _) => self.registration(&mut tx, chat, state, &input, now).await?,
-            (Some(_), Some(_)) => {
-                // A registered member opening a link again: a valid code re-binds them; a
-                // spent one leaves them where they were.
-                let (next, mut replies) = self.registration(&mut tx, chat, state, &input, now).await?;
-                if next == State::AwaitInvite {
-                    replies.push(Reply {
-                        text: text::STILL_REGISTERED.to_owned(),
-                        buttons: vec![],
-                        edit: false,
-                        numeric: false,
-                    });
-                    (State::Menu, replies)
-                } else {
-                    (next, replies)
-                }
-            }
-            (Some(m), None) if m.is_board() => {
-                let b = self.board(&mut tx, &m, state, input, now).await?;
-                others.extend(b.notify);
-                export = b.export;
-                remind = b.remind;
-                (b.next, b.replies)
-            }
-            (Some(m), None) => self.secretary(&mut tx, &m, state, input, now, &mut others).await?,
-        };
-        tracing::Span::current().record("state", next.name());
-        let json = serde_json::to_string(&next).context("encoding state")?;
-        store::save_conversation(&mut tx, chat.chat_id, &json, now).await?;
-        let mut out: Vec<Outgoing> = Vec::new();
-        for (i, r) in replies.into_iter().enumerate() {
-            let edit = if i == 0 && r.edit { chat.message_id } else { None };
-            out.push(Outgoing {
-                numeric: r.numeric,
-                ..self.out(chat.chat_id, &r.text, r.buttons, edit)
-            });
-        }
-        out.extend(others);
-        let mut deliveries = Vec::with_capacity(out.len());
-        for m in out {
-            deliveries.push(store::queue(&mut tx, m, now).await?);
-        }
-        tx.commit().await.context("committing the step")?;
-        if let Some(drafts) = export {
-            // Built after the commit: the write lock is not held while the workbook is made.
-            let doc = self.export_document(chat.chat_id, drafts, now).await;
-            deliveries.push(Delivery {
-                outbox_id: None,
-                message: doc,
-            });
-        }
-        if remind {
-            let sched = crate::reminders::Scheduler::new(self.clone(), self.reminders.clone());
-            let (o, sent) = sched.remind_now(now).await?;
-            let note = text::reminded_now(o.units.len(), o.messages, o.unreachable.len());
-            deliveries.push(Delivery {
-                outbox_id: None,
-                message: self.out(chat.chat_id, &note, vec![], None),
-            });
-            deliveries.extend(sent);
-        }
-        Ok(deliveries)
+        Ok(self.apply(vec![update], now).await?.deliveries)
     }
 
     fn out(&self, chat_id: i64, text: &str, buttons: Vec<Vec<Button>>, edit: Option<i32>) -> Outgoing {

@@ -7,10 +7,9 @@ use chibo_bot::adapters::telegram::TgBot;
 use chibo_bot::admin;
 use chibo_bot::config::{Settings, Token};
 use chibo_bot::engine::Engine;
-use chibo_bot::startup::Application;
+use chibo_bot::startup::{Application, TelegramRuntime};
 use chrono::Utc;
 use sqlx::SqlitePool;
-use teloxide::dispatching::ShutdownToken;
 use tempfile::TempDir;
 
 use crate::fake_telegram::{FakeTelegram, Sent};
@@ -31,8 +30,7 @@ pub struct TestBot {
     /// The same rate-limited client the dispatcher uses.
     pub bot: TgBot,
     pub dir: TempDir,
-    stop: ShutdownToken,
-    task: tokio::task::JoinHandle<()>,
+    runtime: TelegramRuntime,
 }
 
 pub fn settings_for(dir: &TempDir, fake: &FakeTelegram) -> Settings {
@@ -70,16 +68,14 @@ pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> Te
         .expect("sample units import");
     }
     let engine = app.engine.clone();
-    let (mut dispatcher, bot) = app.telegram().await.expect("telegram side starts");
-    let stop = dispatcher.shutdown_token();
-    let task = tokio::spawn(async move { dispatcher.dispatch().await });
+    let runtime = app.start_telegram(None).await.expect("telegram side starts");
+    let bot = runtime.bot.clone();
     TestBot {
         fake,
         engine,
         bot,
         dir,
-        stop,
-        task,
+        runtime,
     }
 }
 
@@ -139,10 +135,7 @@ impl TestBot {
     }
 
     pub async fn stop(self) -> (TempDir, FakeTelegram) {
-        if let Ok(f) = self.stop.shutdown() {
-            f.await;
-        }
-        let _ = self.task.await;
+        self.runtime.stop().await;
         assert!(
             self.fake.unknown_methods().is_empty(),
             "unknown methods: {:?}",

@@ -1,0 +1,164 @@
+//! The inbound contract: updates are fetched with `getUpdates`, applied as one batch in one
+//! transaction, and only then acknowledged (the next `getUpdates` asks for the offset after
+//! the batch). A crash before the commit leaves the batch unacknowledged, so Telegram sends
+//! it again; a crash after it is caught by the applied-update ids stored with the batch.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::Utc;
+use teloxide::payloads::GetUpdatesSetters;
+use teloxide::prelude::*;
+use teloxide::types::{AllowedUpdate, CallbackQueryId, Update as TgUpdate};
+use tokio::sync::watch;
+
+use super::{CHANNEL, SendQueue, TgBot, translate};
+use crate::engine::{Delivery, Engine, Outgoing, Update, text};
+use crate::store;
+
+/// Long-poll timeout of `getUpdates`, in seconds.
+pub const POLL_TIMEOUT_SECS: u32 = 10;
+/// The longest wait between two tries after a failure.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+pub struct Poller {
+    engine: Engine,
+    bot: TgBot,
+    queue: SendQueue,
+    /// Updates already told "temporary error" while the database could not be written.
+    apologised: HashSet<i64>,
+}
+
+impl Poller {
+    pub fn new(engine: Engine, bot: TgBot, queue: SendQueue) -> Poller {
+        Poller {
+            engine,
+            bot,
+            queue,
+            apologised: HashSet::new(),
+        }
+    }
+
+    /// Polls until `stop` turns true. A batch in flight is finished (or left
+    /// unacknowledged) first; a poll in flight is dropped, which acknowledges nothing new.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let last = store::last_update(self.engine.store().pool(), CHANNEL).await?;
+        let mut offset = last.map_or(0, |id| id + 1);
+        let mut backoff = Duration::from_millis(500);
+        tracing::info!(offset, "polling Telegram");
+        loop {
+            if *stop.borrow() {
+                return Ok(());
+            }
+            let request = self
+                .bot
+                .get_updates()
+                .offset(i32::try_from(offset).unwrap_or(i32::MAX))
+                .timeout(POLL_TIMEOUT_SECS)
+                .allowed_updates([
+                    AllowedUpdate::Message,
+                    AllowedUpdate::EditedMessage,
+                    AllowedUpdate::CallbackQuery,
+                ]);
+            let polled = tokio::select! {
+                r = request.send() => r,
+                _ = stop.changed() => return Ok(()),
+            };
+            let updates = match polled {
+                Ok(u) => {
+                    backoff = Duration::from_millis(500);
+                    u
+                }
+                Err(e) => {
+                    tracing::warn!(error.message = %e, "getUpdates failed; trying again");
+                    if pause(&mut stop, &mut backoff).await {
+                        return Ok(());
+                    }
+                    continue;
+                }
+            };
+            let Some(last) = updates.iter().map(|u| i64::from(u.id.0)).max() else {
+                continue;
+            };
+            if !self.apply_until_committed(&updates, &mut stop).await {
+                return Ok(());
+            }
+            offset = last + 1;
+        }
+    }
+
+    /// Applies a batch, trying again while the database cannot be written. False when asked
+    /// to stop before it committed (the batch stays unacknowledged).
+    async fn apply_until_committed(&mut self, updates: &[TgUpdate], stop: &mut watch::Receiver<bool>) -> bool {
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            match self.apply(updates).await {
+                Ok(()) => return true,
+                Err(e) => {
+                    tracing::error!(error.cause_chain = ?e, error.message = %e, count = updates.len(), "batch not committed; it will be tried again");
+                    self.apologise(updates);
+                    if pause(stop, &mut backoff).await {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies one batch and hands its messages to the sender.
+    pub async fn apply(&mut self, updates: &[TgUpdate]) -> Result<(), crate::engine::EngineError> {
+        let (batch, callbacks): (Vec<Update>, Vec<Option<CallbackQueryId>>) = updates.iter().filter_map(translate).unzip();
+        let applied = self.engine.apply(batch.clone(), Utc::now()).await?;
+        for u in updates {
+            self.apologised.remove(&i64::from(u.id.0));
+        }
+        let fresh: Vec<CallbackQueryId> = batch
+            .iter()
+            .zip(callbacks)
+            .filter(|(u, _)| u.key.is_none_or(|k| !applied.duplicates.contains(&k)))
+            .filter_map(|(_, c)| c)
+            .collect();
+        if !fresh.is_empty() {
+            let bot = self.bot.clone();
+            tokio::spawn(async move {
+                for id in fresh {
+                    if let Err(e) = bot.answer_callback_query(id).await {
+                        tracing::debug!(error.message = %e, "answerCallbackQuery failed");
+                    }
+                }
+            });
+        }
+        if !applied.deliveries.is_empty() {
+            let _ = self.queue.send(applied.deliveries);
+        }
+        Ok(())
+    }
+
+    /// Tells each writer once that their message was not saved yet (it will be applied when
+    /// the database recovers, since the batch is not acknowledged).
+    fn apologise(&mut self, updates: &[TgUpdate]) {
+        let mut out = Vec::new();
+        for (u, _) in updates.iter().filter_map(translate) {
+            let Some(k) = u.key else { continue };
+            if u.chat.private && self.apologised.insert(k.id) {
+                out.push(Delivery {
+                    outbox_id: None,
+                    message: Outgoing::new(u.chat.chat_id, text::TEMPORARY_ERROR, vec![]),
+                });
+            }
+        }
+        if !out.is_empty() {
+            let _ = self.queue.send(out);
+        }
+    }
+}
+
+/// Sleeps `backoff` (then doubles it, up to [`MAX_BACKOFF`]); true when asked to stop.
+async fn pause(stop: &mut watch::Receiver<bool>, backoff: &mut Duration) -> bool {
+    let wait = *backoff;
+    *backoff = (*backoff * 2).min(MAX_BACKOFF);
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => *stop.borrow(),
+        _ = stop.changed() => true,
+    }
+}
