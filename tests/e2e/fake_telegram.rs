@@ -213,6 +213,29 @@ impl FakeTelegram {
 
     // ----- playing the users -------------------------------------------------
 
+    /// Delivers update `id` once more, as Telegram does when the bot's acknowledgement did
+    /// not reach it: same id, same content, whatever offset the bot asks for next.
+    pub fn redeliver(&self, id: i64) {
+        {
+            let mut st = self.lock();
+            let id = u32::try_from(id).expect("update id");
+            let (kind, json) = st.sent_updates.get(&id).cloned().expect("no such update");
+            st.updates.push_back(QueuedUpdate {
+                id,
+                kind,
+                json,
+                delivered: false,
+                forced: true,
+            });
+        }
+        self.shared().updates_changed();
+    }
+
+    /// The id of the last update queued (0 before any).
+    pub fn last_update_id(&self) -> i64 {
+        i64::from(self.lock().next_update_id) - 1
+    }
+
     /// Sets the name a user shows (default: first name `User {id}`, username
     /// `user{id}`). Affects updates queued afterwards and chats created
     /// afterwards.
@@ -632,6 +655,9 @@ struct QueuedUpdate {
     kind: &'static str,
     json: Value,
     delivered: bool,
+    /// Sent again on purpose ([`FakeTelegram::redeliver`]): kept until delivered once more,
+    /// whatever offset the bot asks for.
+    forced: bool,
 }
 
 struct StoredMessage {
@@ -658,6 +684,8 @@ struct FakeState {
     next_callback: u64,
     next_file: u64,
     updates: VecDeque<QueuedUpdate>,
+    /// Every update ever queued, by id (for redelivery).
+    sent_updates: HashMap<u32, (&'static str, Value)>,
     /// The persisted `allowed_updates` (None: Telegram's default, which
     /// includes messages and callback queries).
     allowed_updates: Option<Vec<String>>,
@@ -686,6 +714,7 @@ impl FakeState {
             next_callback: 0,
             next_file: 0,
             updates: VecDeque::new(),
+            sent_updates: HashMap::new(),
             allowed_updates: None,
             filtered: Vec::new(),
             messages: HashMap::new(),
@@ -751,11 +780,13 @@ impl FakeState {
         let id = self.next_update_id;
         self.next_update_id += 1;
         body["update_id"] = json!(id);
+        self.sent_updates.insert(id, (kind, body.clone()));
         self.updates.push_back(QueuedUpdate {
             id,
             kind,
             json: body,
             delivered: false,
+            forced: false,
         });
     }
 
@@ -776,7 +807,7 @@ impl FakeState {
 
     fn confirm(&mut self, offset: i64) {
         if offset > 0 {
-            self.updates.retain(|u| i64::from(u.id) >= offset);
+            self.updates.retain(|u| u.forced || i64::from(u.id) >= offset);
         } else if offset < 0 {
             let keep = usize::try_from(offset.unsigned_abs()).unwrap_or(usize::MAX);
             while self.updates.len() > keep {
@@ -798,6 +829,7 @@ impl FakeState {
             .take(limit)
             .map(|u| {
                 u.delivered = true;
+                u.forced = false;
                 u.json.clone()
             })
             .collect()

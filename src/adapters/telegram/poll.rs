@@ -83,7 +83,7 @@ impl Poller {
             if !self.apply_until_committed(&updates, &mut stop).await {
                 return Ok(());
             }
-            offset = last + 1;
+            offset = offset.max(last + 1);
         }
     }
 
