@@ -180,3 +180,74 @@ pub async fn unit_statuses(store: &Store, campaign: i64) -> anyhow::Result<Vec<U
     }
     Ok(out)
 }
+
+// ---------------------------------------------------------------- operations
+
+/// The file behind a `DATABASE_URL` (`sqlite://path`, `sqlite:path` or a plain path).
+pub fn database_path(url: &str) -> &str {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    path.split('?').next().unwrap_or(path)
+}
+
+/// Opens the database for an operation on existing data: unlike the bot, it never creates
+/// an empty database (a backup or a member list of a mistyped path would mislead).
+pub async fn open_existing(url: &str) -> anyhow::Result<Store> {
+    let path = database_path(url);
+    if !std::path::Path::new(path).is_file() {
+        bail!("there is no database at {path} (check DATABASE_URL)");
+    }
+    Store::open(url).await.context("opening the database")
+}
+
+/// `1234` -> `1.2 KB`, for the backup message.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KB", "MB", "GB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < UNITS.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
+}
+
+/// The header of `members list`, aligned with [`member_line`].
+pub fn member_header() -> String {
+    format!(
+        "{:>6}  {:<9}  {:<14}  {:<30}  {:>14}  {:<10}  status",
+        "id", "role", "unit", "name", "chat id", "registered"
+    )
+}
+
+/// One line of `members list`: dates are days in the campaign's time zone.
+pub fn member_line(m: &store::ops::MemberListing, tz: chrono_tz::Tz) -> String {
+    let day = |t: DateTime<Utc>| domain::format_date(t.with_timezone(&tz).date_naive());
+    let mut status = Vec::new();
+    if let Some(t) = m.removed_at {
+        status.push(format!("removed {}", day(t)));
+    }
+    if let Some(t) = m.unreachable_at {
+        status.push(format!("unreachable {}", day(t)));
+    }
+    let status = if status.is_empty() {
+        "active".to_owned()
+    } else {
+        status.join(", ")
+    };
+    format!(
+        "{:>6}  {:<9}  {:<14}  {:<30}  {:>14}  {:<10}  {status}",
+        m.id,
+        m.role,
+        m.unit_code.as_deref().unwrap_or("—"),
+        m.display_name,
+        m.chat_id,
+        day(m.registered_at)
+    )
+}

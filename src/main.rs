@@ -1,13 +1,13 @@
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use chibo_bot::adapters::console::Console;
 use chibo_bot::admin;
 use chibo_bot::config::Settings;
 use chibo_bot::form::Form;
 use chibo_bot::reminders::Scheduler;
 use chibo_bot::startup::Application;
-use chibo_bot::{domain, engine::text};
+use chibo_bot::{domain, engine::text, store};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 
@@ -69,6 +69,31 @@ enum Command {
         unit_code: Option<String>,
         #[arg(long, default_value = "secretary", value_parser = ["secretary", "board"])]
         role: String,
+    },
+    /// Copy the database to a new file, consistently, while the bot keeps running.
+    Backup {
+        /// The copy to write; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The people registered with the bot.
+    Members {
+        #[command(subcommand)]
+        command: MembersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MembersCommand {
+    /// List every member (removed and unreachable ones marked), by unit then id.
+    List {
+        /// Only the members of this unit.
+        unit_code: Option<String>,
+    },
+    /// Take a member's access away at once (their answers stay; a new invite binds them again).
+    Remove {
+        /// The member's id, as `members list` shows it.
+        member_id: i64,
     },
 }
 
@@ -239,6 +264,47 @@ async fn main() -> anyhow::Result<()> {
             let bytes = chibo_bot::export::build_workbook(&snap)?;
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("{} ({merged} of {} units merged)", out.display(), snap.units.len());
+            Ok(())
+        }
+        Command::Backup { out } => {
+            let store = admin::open_existing(&settings.database_url).await?;
+            let size = store::ops::backup_into(store.pool(), &out).await?;
+            println!("backup written to {} ({})", out.display(), admin::human_size(size));
+            Ok(())
+        }
+        Command::Members {
+            command: MembersCommand::List { unit_code },
+        } => {
+            let store = admin::open_existing(&settings.database_url).await?;
+            let mut conn = store.conn().await?;
+            if let Some(code) = &unit_code
+                && store::unit_by_code(&mut conn, code).await?.is_none()
+            {
+                bail!("there is no unit with code «{code}» (see `chibo-bot units list`)");
+            }
+            let members = store::ops::list_members(&mut conn, unit_code.as_deref()).await?;
+            if members.is_empty() {
+                println!("no members");
+                return Ok(());
+            }
+            println!("{}", admin::member_header());
+            for m in &members {
+                println!("{}", admin::member_line(m, settings.tz));
+            }
+            Ok(())
+        }
+        Command::Members {
+            command: MembersCommand::Remove { member_id },
+        } => {
+            let store = admin::open_existing(&settings.database_url).await?;
+            let mut tx = store.begin().await?;
+            let m = store::ops::remove_member(&mut tx, member_id, Utc::now()).await?;
+            tx.commit().await.context("committing the removal")?;
+            let unit = m.unit_code.as_deref().map(|u| format!(" of {u}")).unwrap_or_default();
+            println!(
+                "removed member {} ({}, {}{unit}): the bot no longer lets them in; a new invite binds them again",
+                m.id, m.display_name, m.role
+            );
             Ok(())
         }
         Command::Invite { unit_code, role } => {

@@ -3,9 +3,12 @@
 
 mod board;
 mod console;
+mod crash;
+mod exactly_once;
 mod fake_selftest;
 mod fake_telegram;
 mod helpers;
+mod operations;
 mod registration;
 mod reminders;
 mod reporting;
