@@ -217,21 +217,20 @@ impl Scheduler {
                 .into_iter()
                 .collect()
         };
-        let units = {
-            let mut conn = store.conn().await?;
-            store::units(&mut conn).await?
+        // Who needs a reminder is read in bulk, without the write lock.
+        let views = {
+            let mut read = store.read().await?;
+            let views = self.engine.unit_views(&mut read).await?;
+            read.rollback().await.context("ending the read")?;
+            views
         };
-        let todo: Vec<store::Unit> = units
+        let todo: Vec<_> = views
             .into_iter()
-            .filter(|u| !done.contains(&format!("unit:{}", u.id)))
+            .filter(|v| !done.contains(&format!("unit:{}", v.unit.id)) && needs_reminder(v))
             .collect();
         for batch in todo.chunks(BATCH) {
             let mut tx = store.begin().await?;
-            for unit in batch {
-                let v = self.engine.unit_view(&mut tx, unit.clone()).await?;
-                if !needs_reminder(&v) {
-                    continue;
-                }
+            for v in batch {
                 let reachable: Vec<&store::Member> =
                     v.secretaries.iter().filter(|m| m.unreachable_at.is_none()).collect();
                 if reachable.is_empty() {
@@ -239,10 +238,10 @@ impl Scheduler {
                     continue;
                 }
                 let kind_name = kind.map_or("manual", MomentKind::name);
-                if !store::record_reminder(&mut tx, c, &format!("unit:{}", unit.id), moment, kind_name, now).await? {
+                if !store::record_reminder(&mut tx, c, &format!("unit:{}", v.unit.id), moment, kind_name, now).await? {
                     continue;
                 }
-                let body = self.reminder_text(&v, kind, now);
+                let body = self.reminder_text(v, kind, now);
                 for m in reachable {
                     let msg = Outgoing::new(m.chat_id, body.clone(), Self::resume_buttons());
                     deliveries.push(store::queue(&mut tx, msg, now).await?);
@@ -269,18 +268,23 @@ impl Scheduler {
         }
         let moment = format!("summary:{}", local.date_naive());
         let c = self.engine.campaign().id;
+        let summary = {
+            let mut read = self.engine.store().read().await?;
+            if store::board_members(&mut read).await?.is_empty() {
+                return Ok(vec![]);
+            }
+            let text = self.engine.progress_text(&mut read, now).await?;
+            read.rollback().await.context("ending the read")?;
+            text
+        };
         let mut tx = self.engine.store().begin().await?;
         let board = store::board_members(&mut tx).await?;
         let mut deliveries = Vec::new();
-        let mut summary = None;
         for b in board.iter().filter(|b| b.unreachable_at.is_none()) {
             if !store::record_reminder(&mut tx, c, &format!("board:{}", b.id), &moment, "summary", now).await? {
                 continue;
             }
-            if summary.is_none() {
-                summary = Some(self.engine.progress_text(&mut tx, now).await?);
-            }
-            let msg = Outgoing::new(b.chat_id, summary.clone().unwrap_or_default(), vec![]);
+            let msg = Outgoing::new(b.chat_id, summary.clone(), vec![]);
             deliveries.push(store::queue(&mut tx, msg, now).await?);
         }
         tx.commit().await.context("committing board summary")?;
@@ -335,14 +339,11 @@ impl Scheduler {
         };
         let key = store::ts(m.at);
         let c = self.engine.campaign().id;
-        let mut conn = self.engine.store().conn().await?;
+        let mut read = self.engine.store().read().await?;
+        let views = self.engine.unit_views(&mut read).await?;
         let mut planned = Vec::new();
-        for unit in store::units(&mut conn).await? {
-            if store::reminder_exists(&mut conn, c, &format!("unit:{}", unit.id), &key).await? {
-                continue;
-            }
-            let v = self.engine.unit_view(&mut conn, unit).await?;
-            if !needs_reminder(&v) {
+        for v in views {
+            if !needs_reminder(&v) || store::reminder_exists(&mut read, c, &format!("unit:{}", v.unit.id), &key).await? {
                 continue;
             }
             planned.push(Planned {

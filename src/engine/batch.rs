@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
+use super::board::{UnitView, needs_all_units};
 use super::state::State;
 use super::{ChatRef, Delivery, Engine, EngineError, Inbound, Outgoing, Reply, text};
 use crate::store::{self, Member, Tx};
@@ -77,14 +78,15 @@ impl Engine {
     /// Applies a batch in one transaction. An error means nothing was committed (the
     /// database could not be written): the caller must not acknowledge the batch.
     pub async fn apply(&self, updates: Vec<Update>, now: DateTime<Utc>) -> Result<Applied, EngineError> {
+        let views = self.views_before(&updates).await?;
         let mut tx = self.store.begin().await?;
-        let outcome = match self.apply_in(&mut tx, &updates, now, false).await {
+        let outcome = match self.apply_in(&mut tx, &updates, now, false, views.as_deref()).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::warn!(error.message = %e, "a step failed; the batch is applied again step by step");
                 tx.rollback().await.context("rolling back the batch")?;
                 tx = self.store.begin().await?;
-                self.apply_in(&mut tx, &updates, now, true).await?
+                self.apply_in(&mut tx, &updates, now, true, views.as_deref()).await?
             }
         };
         let deliveries = self.commit(tx, outcome.messages, now).await?;
@@ -124,12 +126,34 @@ impl Engine {
         Ok(deliveries)
     }
 
+    /// Board views of every unit are read here, in a read transaction, so the batch's write
+    /// lock is never held while thousands of units are read.
+    async fn views_before(&self, updates: &[Update]) -> Result<Option<Vec<UnitView>>, EngineError> {
+        let users: Vec<i64> = updates
+            .iter()
+            .filter(|u| u.chat.private && needs_all_units(&u.input))
+            .filter_map(|u| u.chat.user_id)
+            .collect();
+        if users.is_empty() {
+            return Ok(None);
+        }
+        let mut read = self.store.read().await?;
+        let board = store::members_by_users(&mut read, &users)
+            .await?
+            .iter()
+            .any(|m| m.is_board() && m.removed_at.is_none());
+        let views = if board { Some(self.unit_views(&mut read).await?) } else { None };
+        read.rollback().await.context("ending the read")?;
+        Ok(views)
+    }
+
     async fn apply_in(
         &self,
         tx: &mut Tx,
         updates: &[Update],
         now: DateTime<Utc>,
         isolated: bool,
+        views: Option<&[UnitView]>,
     ) -> Result<Outcome, EngineError> {
         self.refresh_campaign(tx).await?;
         let mut done: HashSet<UpdateKey> = HashSet::new();
@@ -172,7 +196,7 @@ impl Engine {
                     .await
                     .context("savepoint")?;
             }
-            let failed = match self.step_in(tx, &loaded, &u.chat, u.input.clone(), now).await {
+            let failed = match self.step_in(tx, &loaded, views, &u.chat, u.input.clone(), now).await {
                 Ok(step) => {
                     if isolated {
                         sqlx::query("RELEASE step")
@@ -291,6 +315,7 @@ impl Engine {
         &self,
         tx: &mut Tx,
         loaded: &Loaded,
+        views: Option<&[UnitView]>,
         chat: &ChatRef,
         input: Inbound,
         now: DateTime<Utc>,
@@ -343,7 +368,7 @@ impl Engine {
                 }
             }
             (Some(m), None) if m.is_board() => {
-                let b = self.board(tx, &m, state, input, now).await?;
+                let b = self.board(tx, &m, state, input, now, views).await?;
                 others.extend(b.notify);
                 if let Some(drafts) = b.export {
                     after.push(After::Export {

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
@@ -73,34 +74,36 @@ impl UnitView {
 }
 
 impl Engine {
-    /// Every unit with its report, for progress and export.
+    /// Every unit with its report, for progress and export: a handful of bulk queries.
     pub async fn unit_views(&self, conn: &mut SqliteConnection) -> Result<Vec<UnitView>, EngineError> {
-        let mut out = Vec::new();
-        for unit in store::units(conn).await? {
-            out.push(self.unit_view(conn, unit).await?);
-        }
-        Ok(out)
+        let (units, mut data) = store::campaign_data(conn, self.campaign().id).await?;
+        Ok(units
+            .into_iter()
+            .map(|unit| {
+                let id = unit.id;
+                let ctx = self.ctx_from(
+                    &unit,
+                    data.rows.remove(&id).unwrap_or_default(),
+                    data.answers.remove(&id).unwrap_or_default(),
+                    data.confirmed.remove(&id).unwrap_or_default(),
+                );
+                let report = data.reports.remove(&id);
+                let started = report.is_some();
+                let report = report.unwrap_or(store::Report {
+                    status: Status::Draft,
+                    submitted_at: None,
+                });
+                view_of(unit, report, started, ctx, data.secretaries.remove(&id).unwrap_or_default())
+            })
+            .collect())
     }
 
     /// One unit with its report.
     pub async fn unit_view(&self, conn: &mut SqliteConnection, unit: store::Unit) -> Result<UnitView, EngineError> {
         let (ctx, report) = self.load_ctx(conn, &unit).await?;
         let started = store::has_report(conn, self.campaign().id, unit.id).await?;
-        let status = match report.status {
-            Status::Draft if !started => ReportStatus::NotStarted,
-            Status::Draft => ReportStatus::Draft,
-            Status::Submitted => ReportStatus::Submitted,
-            Status::Returned => ReportStatus::Returned,
-            Status::Accepted => ReportStatus::Accepted,
-        };
         let secretaries = store::members_of_unit(conn, unit.id).await?;
-        Ok(UnitView {
-            unit,
-            status,
-            submitted_at: report.submitted_at,
-            ctx,
-            secretaries,
-        })
+        Ok(view_of(unit, report, started, ctx, secretaries))
     }
 
     /// The progress text the board sees in `/tiendo` and the daily summary.
@@ -147,8 +150,10 @@ impl Engine {
 
     /// What the merged workbook shows, read now.
     pub async fn snapshot(&self, include_drafts: bool, now: DateTime<Utc>) -> Result<ExportSnapshot, EngineError> {
-        let mut conn = self.store.conn().await?;
-        let views = self.unit_views(&mut conn).await?;
+        // One consistent moment, read without the write lock.
+        let mut read = self.store.read().await?;
+        let views = self.unit_views(&mut read).await?;
+        read.rollback().await.context("ending the read")?;
         let units = views
             .into_iter()
             .map(|v| UnitReport {
@@ -443,6 +448,8 @@ impl Engine {
         })
     }
 
+    /// `views`: every unit, read before the write lock when the batch has a board view that
+    /// needs them (progress, the unit list); otherwise read here.
     pub(crate) async fn board(
         &self,
         tx: &mut Tx,
@@ -450,6 +457,7 @@ impl Engine {
         state: State,
         input: Inbound,
         now: DateTime<Utc>,
+        views: Option<&[UnitView]>,
     ) -> Result<BoardStep, EngineError> {
         // Only what an action needs is loaded: a board step holds the write lock.
         let reply = |r: Reply| BoardStep {
@@ -540,7 +548,10 @@ impl Engine {
         };
         Ok(match action {
             Action::Help => reply(say(text::board_help(), menu_buttons())),
-            Action::BoardProgress => reply(self.progress(&self.unit_views(tx).await?, now)),
+            Action::BoardProgress => match views {
+                Some(v) => reply(self.progress(v, now)),
+                None => reply(self.progress(&self.unit_views(tx).await?, now)),
+            },
             Action::BoardExport(drafts) => BoardStep {
                 next: State::Menu,
                 replies: vec![],
@@ -548,7 +559,10 @@ impl Engine {
                 export: Some(drafts),
                 remind: false,
             },
-            Action::BoardUnits => reply(self.unit_list(&self.unit_views(tx).await?)),
+            Action::BoardUnits => match views {
+                Some(v) => reply(self.unit_list(v)),
+                None => reply(self.unit_list(&self.unit_views(tx).await?)),
+            },
             Action::BoardView(code, page) => match self.find_unit(tx, &code).await? {
                 Some(v) => reply(self.view(&v, page)),
                 None => reply(say(text::no_such_unit(&code), menu_buttons())),
@@ -601,6 +615,38 @@ impl Engine {
             Action::Menu => reply(self.board_menu(tx, now).await?),
             _ => reply(say(text::STALE_BUTTON, menu_buttons())),
         })
+    }
+}
+
+/// Whether a board member's input shows every unit (so its batch reads them beforehand).
+pub(super) fn needs_all_units(input: &Inbound) -> bool {
+    match input {
+        Inbound::Command { name, args } => name == "tiendo" || (name == "xem" && args.trim().is_empty()),
+        Inbound::Button(data) => matches!(Action::decode(data), Some(Action::BoardProgress | Action::BoardUnits)),
+        _ => false,
+    }
+}
+
+fn view_of(
+    unit: store::Unit,
+    report: store::Report,
+    started: bool,
+    ctx: UnitCtx,
+    secretaries: Vec<Member>,
+) -> UnitView {
+    let status = match report.status {
+        Status::Draft if !started => ReportStatus::NotStarted,
+        Status::Draft => ReportStatus::Draft,
+        Status::Submitted => ReportStatus::Submitted,
+        Status::Returned => ReportStatus::Returned,
+        Status::Accepted => ReportStatus::Accepted,
+    };
+    UnitView {
+        unit,
+        status,
+        submitted_at: report.submitted_at,
+        ctx,
+        secretaries,
     }
 }
 

@@ -267,7 +267,7 @@ impl Engine {
                 name: "menu".into(),
                 args: String::new(),
             };
-            replies.extend(self.board(tx, &member, State::Menu, menu, now).await?.replies);
+            replies.extend(self.board(tx, &member, State::Menu, menu, now, None).await?.replies);
             return Ok((State::Menu, replies));
         }
         let unit = match member.unit_id {
@@ -300,9 +300,30 @@ impl Engine {
         conn: &mut sqlx::SqliteConnection,
         unit: &store::Unit,
     ) -> Result<(UnitCtx, store::Report), EngineError> {
-        let unit_id = unit.id;
-        let report = store::report(conn, self.campaign().id, unit_id).await?;
-        let chosen = store::report_rows(conn, self.campaign().id, unit_id).await?;
+        let c = self.campaign().id;
+        let report = store::report(conn, c, unit.id).await?;
+        let chosen = store::report_rows(conn, c, unit.id).await?;
+        let answers = store::answers(conn, c, unit.id)
+            .await?
+            .into_iter()
+            .map(|a| (a.key, a.row, a.value))
+            .collect();
+        let confirmed = store::confirmed_warnings(conn, c, unit.id)
+            .await?
+            .into_iter()
+            .map(|w| (w.rule_id, w.row))
+            .collect();
+        Ok((self.ctx_from(unit, chosen, answers, confirmed), report))
+    }
+
+    /// A unit's context from its stored parts (one unit's reads or a bulk read).
+    pub fn ctx_from(
+        &self,
+        unit: &store::Unit,
+        chosen: Vec<String>,
+        answers: Vec<(String, String, Option<String>)>,
+        confirmed: Vec<(String, String)>,
+    ) -> UnitCtx {
         let rows_chosen = !chosen.is_empty();
         let wanted = if rows_chosen { chosen } else { unit.default_cell_types() };
         let rows: Vec<String> = self
@@ -312,17 +333,9 @@ impl Engine {
             .filter(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t.code)))
             .map(|t| t.code.clone())
             .collect();
-        let answers: HashMap<(String, String), Option<String>> = store::answers(conn, self.campaign().id, unit_id)
-            .await?
-            .into_iter()
-            .map(|a| ((a.key, a.row), a.value))
-            .collect();
-        let confirmed = store::confirmed_warnings(conn, self.campaign().id, unit_id)
-            .await?
-            .into_iter()
-            .map(|w| (w.rule_id, w.row))
-            .collect();
-        let ctx = UnitCtx {
+        let answers: HashMap<(String, String), Option<String>> =
+            answers.into_iter().map(|(k, r, v)| ((k, r), v)).collect();
+        UnitCtx {
             unit_name: unit.name.clone(),
             chi_bo: unit.is_chi_bo(),
             commune: unit.commune,
@@ -330,8 +343,7 @@ impl Engine {
             rows_chosen,
             answers,
             confirmed,
-        };
-        Ok((ctx, report))
+        }
     }
 
     /// The deadline's date in the campaign's time zone.

@@ -17,12 +17,14 @@ mod outbox;
 mod reminders;
 mod reports;
 mod units;
+mod views;
 
 pub use members::*;
 pub use outbox::*;
 pub use reminders::*;
 pub use reports::*;
 pub use units::*;
+pub use views::*;
 
 pub type Tx = Transaction<'static, Sqlite>;
 
@@ -84,6 +86,12 @@ impl Store {
     /// A pooled connection for reads outside a transaction.
     pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Sqlite>> {
         Ok(self.pool.acquire().await.context("opening a connection")?)
+    }
+
+    /// A read transaction: one consistent moment of the database, which never takes (nor
+    /// waits for) the write lock.
+    pub async fn read(&self) -> Result<Tx> {
+        Ok(self.pool.begin().await.context("starting a read transaction")?)
     }
 
     /// A write transaction that takes the write lock at once (no upgrade deadlocks).

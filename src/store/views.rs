@@ -1,0 +1,80 @@
+//! Whole-campaign reads for the board's views and the export snapshot: a handful of queries
+//! for all units, not several per unit. Callers run them in one read transaction, so the
+//! views are one consistent moment and never take the write lock.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use sqlx::SqliteConnection;
+
+use super::{Member, Report, Result, Status, Unit, parse_ts};
+
+/// Everything stored about every unit's report in a campaign, by unit id.
+#[derive(Debug, Default)]
+pub struct CampaignData {
+    pub reports: HashMap<i64, Report>,
+    pub rows: HashMap<i64, Vec<String>>,
+    pub answers: HashMap<i64, Vec<(String, String, Option<String>)>>,
+    pub confirmed: HashMap<i64, Vec<(String, String)>>,
+    pub secretaries: HashMap<i64, Vec<Member>>,
+}
+
+/// Every unit and its report data, in six queries.
+pub async fn campaign_data(conn: &mut SqliteConnection, campaign: i64) -> Result<(Vec<Unit>, CampaignData)> {
+    let units = super::units(&mut *conn).await?;
+    let mut data = CampaignData::default();
+    let reports: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT unit_id, status, submitted_at FROM reports WHERE campaign_id = ?")
+            .bind(campaign)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading reports")?;
+    for (unit, status, at) in reports {
+        data.reports.insert(
+            unit,
+            Report {
+                status: Status::parse(&status),
+                submitted_at: at.as_deref().and_then(parse_ts),
+            },
+        );
+    }
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT unit_id, cell_type FROM report_rows WHERE campaign_id = ?")
+        .bind(campaign)
+        .fetch_all(&mut *conn)
+        .await
+        .context("reading report rows")?;
+    for (unit, t) in rows {
+        data.rows.entry(unit).or_default().push(t);
+    }
+    let answers: Vec<(i64, String, String, Option<String>)> =
+        sqlx::query_as("SELECT unit_id, key, row, value FROM answers WHERE campaign_id = ?")
+            .bind(campaign)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading answers")?;
+    for (unit, key, row, value) in answers {
+        data.answers.entry(unit).or_default().push((key, row, value));
+    }
+    let confirmed: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT unit_id, rule_id, row FROM confirmed_warnings WHERE campaign_id = ?")
+            .bind(campaign)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading confirmed warnings")?;
+    for (unit, rule, row) in confirmed {
+        data.confirmed.entry(unit).or_default().push((rule, row));
+    }
+    let members: Vec<Member> = sqlx::query_as(
+        "SELECT id, user_id, chat_id, display_name, role, unit_id, unreachable_at, removed_at FROM members
+         WHERE role = 'secretary' AND removed_at IS NULL ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading secretaries")?;
+    for m in members {
+        if let Some(u) = m.unit_id {
+            data.secretaries.entry(u).or_default().push(m);
+        }
+    }
+    Ok((units, data))
+}
