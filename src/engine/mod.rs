@@ -289,10 +289,10 @@ impl Engine {
 
     /// Loads what the pure step needs about a unit's report.
     pub async fn unit_ctx(&self, tx: &mut Tx, unit_id: i64) -> Result<(UnitCtx, store::Report), EngineError> {
-        let unit = store::unit_by_id(tx, unit_id)
+        let d = store::unit_data(tx, self.campaign().id, unit_id)
             .await?
             .context("member's unit is missing")?;
-        self.load_ctx(tx, &unit).await
+        Ok((self.ctx_from(&d.unit, d.rows, d.answers, d.confirmed), d.report))
     }
 
     pub async fn load_ctx(
@@ -391,16 +391,24 @@ impl Engine {
         };
         let step = flow::step(&self.form, &env, ctx, state, input);
         let c = self.campaign().id;
+        // Answers are saved together (one statement), in order with the other writes.
+        let mut answers: Vec<(String, String, Option<String>)> = Vec::new();
+        let touched = step
+            .writes
+            .iter()
+            .any(|w| matches!(w, Write::Answer { .. } | Write::Rows(_)));
+        if touched {
+            store::touch_report(tx, c, unit_id, now).await?;
+        }
         for w in step.writes {
+            if let Write::Answer { key, row, value } = w {
+                answers.push((key, row, value));
+                continue;
+            }
+            store::set_answers(tx, c, unit_id, &std::mem::take(&mut answers), Some(m.id), now).await?;
             match w {
-                Write::Answer { key, row, value } => {
-                    store::set_answer(tx, c, unit_id, &key, &row, value.as_deref(), Some(m.id), now).await?;
-                    store::touch_report(tx, c, unit_id, now).await?;
-                }
-                Write::Rows(rows) => {
-                    store::touch_report(tx, c, unit_id, now).await?;
-                    store::set_report_rows(tx, c, unit_id, &rows).await?;
-                }
+                Write::Answer { .. } => {}
+                Write::Rows(rows) => store::set_report_rows(tx, c, unit_id, &rows).await?,
                 Write::ClearWarnings { row, table } => {
                     let rules = table.map(|t| flow::rules_reading(&self.form, &t));
                     store::clear_warnings(tx, c, unit_id, &row, rules.as_deref()).await?
@@ -420,6 +428,7 @@ impl Engine {
                 }
             }
         }
+        store::set_answers(tx, c, unit_id, &answers, Some(m.id), now).await?;
         Ok((step.next, step.replies))
     }
 }

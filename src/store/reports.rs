@@ -308,19 +308,52 @@ pub async fn clear_warnings(
                 .context("clearing warnings")?;
         }
         Some(rules) => {
-            for r in rules {
-                sqlx::query(
-                    "DELETE FROM confirmed_warnings WHERE campaign_id = ? AND unit_id = ? AND row = ? AND rule_id = ?",
-                )
-                .bind(campaign)
-                .bind(unit)
-                .bind(row)
-                .bind(r)
-                .execute(&mut *conn)
-                .await
-                .context("clearing warnings")?;
-            }
+            let rules = serde_json::to_string(rules).context("encoding rule ids")?;
+            sqlx::query(
+                "DELETE FROM confirmed_warnings WHERE campaign_id = ? AND unit_id = ? AND row = ?
+                 AND rule_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(campaign)
+            .bind(unit)
+            .bind(row)
+            .bind(rules)
+            .execute(conn)
+            .await
+            .context("clearing warnings")?;
         }
     }
+    Ok(())
+}
+
+/// Sets many answers `(key, row, value)` in one statement (history by trigger; unchanged
+/// values write nothing).
+pub async fn set_answers(
+    conn: &mut SqliteConnection,
+    campaign: i64,
+    unit: i64,
+    answers: &[(String, String, Option<String>)],
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    let rows = serde_json::to_string(answers).context("encoding answers")?;
+    sqlx::query(
+        "INSERT INTO answers (campaign_id, unit_id, key, row, value, updated_at, updated_by)
+         SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, ?
+         FROM json_each(?) WHERE true
+         ON CONFLICT (campaign_id, unit_id, key, row) DO UPDATE SET value = excluded.value,
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by
+         WHERE answers.value IS NOT excluded.value",
+    )
+    .bind(campaign)
+    .bind(unit)
+    .bind(ts(now))
+    .bind(by)
+    .bind(rows)
+    .execute(conn)
+    .await
+    .context("saving answers")?;
     Ok(())
 }

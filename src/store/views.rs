@@ -78,3 +78,74 @@ pub async fn campaign_data(conn: &mut SqliteConnection, campaign: i64) -> Result
     }
     Ok((units, data))
 }
+
+/// One unit's report data in one query (the hot path of every secretary step).
+pub struct UnitData {
+    pub unit: Unit,
+    pub report: Report,
+    /// Whether a report row exists (the unit has started).
+    pub started: bool,
+    pub rows: Vec<String>,
+    pub answers: Vec<(String, String, Option<String>)>,
+    pub confirmed: Vec<(String, String)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UnitDataRow {
+    id: i64,
+    code: String,
+    name: String,
+    kind: String,
+    commune: bool,
+    cell_types: String,
+    status: Option<String>,
+    submitted_at: Option<String>,
+    rows: String,
+    answers: String,
+    confirmed: String,
+}
+
+pub async fn unit_data(conn: &mut SqliteConnection, campaign: i64, unit: i64) -> Result<Option<UnitData>> {
+    let row: Option<UnitDataRow> = sqlx::query_as(
+        "SELECT u.id, u.code, u.name, u.kind, u.commune, u.cell_types, r.status, r.submitted_at,
+          (SELECT json_group_array(cell_type) FROM report_rows WHERE campaign_id = ?1 AND unit_id = u.id) AS rows,
+          (SELECT json_group_array(json_array(key, row, value)) FROM answers
+             WHERE campaign_id = ?1 AND unit_id = u.id) AS answers,
+          (SELECT json_group_array(json_array(rule_id, row)) FROM confirmed_warnings
+             WHERE campaign_id = ?1 AND unit_id = u.id) AS confirmed
+         FROM units u LEFT JOIN reports r ON r.campaign_id = ?1 AND r.unit_id = u.id
+         WHERE u.id = ?2",
+    )
+    .bind(campaign)
+    .bind(unit)
+    .fetch_optional(conn)
+    .await
+    .context("reading the unit's report")?;
+    let Some(r) = row else { return Ok(None) };
+    let parse = |what: &str, json: &str| -> anyhow::Result<serde_json::Value> {
+        serde_json::from_str(json).with_context(|| format!("decoding {what}"))
+    };
+    let rows: Vec<String> = serde_json::from_value(parse("rows", &r.rows)?).context("decoding rows")?;
+    let answers: Vec<(String, String, Option<String>)> =
+        serde_json::from_value(parse("answers", &r.answers)?).context("decoding answers")?;
+    let confirmed: Vec<(String, String)> =
+        serde_json::from_value(parse("warnings", &r.confirmed)?).context("decoding warnings")?;
+    Ok(Some(UnitData {
+        started: r.status.is_some(),
+        report: Report {
+            status: r.status.as_deref().map_or(Status::Draft, Status::parse),
+            submitted_at: r.submitted_at.as_deref().and_then(parse_ts),
+        },
+        unit: Unit {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            commune: r.commune,
+            cell_types: r.cell_types,
+        },
+        rows,
+        answers,
+        confirmed,
+    }))
+}
