@@ -343,7 +343,8 @@ impl Scheduler {
         let views = self.engine.unit_views(&mut read).await?;
         let mut planned = Vec::new();
         for v in views {
-            if !needs_reminder(&v) || store::reminder_exists(&mut read, c, &format!("unit:{}", v.unit.id), &key).await? {
+            if !needs_reminder(&v) || store::reminder_exists(&mut read, c, &format!("unit:{}", v.unit.id), &key).await?
+            {
                 continue;
             }
             planned.push(Planned {

@@ -75,8 +75,8 @@ impl Application {
             let _ = queue.send(pending);
         }
         let sender = tokio::spawn(telegram::run_sender(self.engine.clone(), bot.clone(), rx));
-        let reminders =
-            reminders_every.map(|every| tokio::spawn(telegram::run_reminders(self.engine.clone(), queue.clone(), every)));
+        let reminders = reminders_every
+            .map(|every| tokio::spawn(telegram::run_reminders(self.engine.clone(), queue.clone(), every)));
         let (stop, stopped) = watch::channel(false);
         let poller = tokio::spawn(Poller::new(self.engine.clone(), bot.clone(), queue).run(stopped));
         Ok(TelegramRuntime {
@@ -128,7 +128,9 @@ impl TelegramRuntime {
             let _ = r.await;
         }
         if !self.sender.is_finished()
-            && tokio::time::timeout(Duration::from_secs(10), self.sender).await.is_err()
+            && tokio::time::timeout(Duration::from_secs(10), self.sender)
+                .await
+                .is_err()
         {
             tracing::warn!("the sender did not finish in time; undelivered messages stay in the outbox");
         }

@@ -57,6 +57,8 @@ pub(super) struct StepOut {
     pub after: Vec<After>,
     /// The member row of the user changed (registration, reachable again): read it anew.
     pub member_changed: bool,
+    /// The unit whose report the step changed.
+    pub touched: Option<i64>,
 }
 
 /// Conversation states and members of the batch's chats, read once for the whole batch.
@@ -142,7 +144,11 @@ impl Engine {
             .await?
             .iter()
             .any(|m| m.is_board() && m.removed_at.is_none());
-        let views = if board { Some(self.unit_views(&mut read).await?) } else { None };
+        let views = if board {
+            Some(self.unit_views(&mut read).await?)
+        } else {
+            None
+        };
         read.rollback().await.context("ending the read")?;
         Ok(views)
     }
@@ -177,6 +183,7 @@ impl Engine {
         };
         let mut records: HashMap<&'static str, Vec<(i64, bool)>> = HashMap::new();
         let mut changed: Vec<i64> = Vec::new();
+        let mut touched: Vec<i64> = Vec::new();
         for u in updates {
             if let Some(k) = u.key
                 && !done.insert(k)
@@ -217,6 +224,11 @@ impl Engine {
                     }
                     out.messages.extend(step.messages);
                     out.after.extend(step.after);
+                    if let Some(unit) = step.touched
+                        && !touched.contains(&unit)
+                    {
+                        touched.push(unit);
+                    }
                     false
                 }
                 Err(e) if isolated => {
@@ -246,6 +258,7 @@ impl Engine {
             .collect::<Result<Vec<_>, _>>()
             .context("encoding states")?;
         store::save_conversations(tx, &states, now).await?;
+        store::touch_reports(tx, self.campaign().id, &touched, now).await?;
         for (channel, ids) in records {
             store::record_updates(tx, channel, &ids, now).await?;
         }
@@ -326,6 +339,7 @@ impl Engine {
                 messages: vec![self.out(chat.chat_id, text::GROUP_REFUSAL, vec![], None)],
                 after: vec![],
                 member_changed: false,
+                touched: None,
             });
         }
         let state = loaded.states.get(&chat.chat_id).cloned().unwrap_or_default();
@@ -344,7 +358,7 @@ impl Engine {
             Inbound::Command { name, args } if name == "start" && !args.is_empty() => Some(args.clone()),
             _ => None,
         };
-        let mut others: Vec<Outgoing> = Vec::new();
+        let mut extra = super::StepExtra::default();
         let mut after = Vec::new();
         let (next, replies) = match (member, start_code) {
             (None, _) => {
@@ -369,7 +383,7 @@ impl Engine {
             }
             (Some(m), None) if m.is_board() => {
                 let b = self.board(tx, &m, state, input, now, views).await?;
-                others.extend(b.notify);
+                extra.others.extend(b.notify);
                 if let Some(drafts) = b.export {
                     after.push(After::Export {
                         chat_id: chat.chat_id,
@@ -381,9 +395,9 @@ impl Engine {
                 }
                 (b.next, b.replies)
             }
-            (Some(m), None) => self.secretary(tx, &m, state, input, now, &mut others).await?,
+            (Some(m), None) => self.secretary(tx, &m, state, input, now, &mut extra).await?,
         };
-        let mut messages: Vec<Outgoing> = Vec::with_capacity(replies.len() + others.len());
+        let mut messages: Vec<Outgoing> = Vec::with_capacity(replies.len() + extra.others.len());
         for (i, r) in replies.into_iter().enumerate() {
             let edit = if i == 0 && r.edit { chat.message_id } else { None };
             messages.push(Outgoing {
@@ -391,12 +405,13 @@ impl Engine {
                 ..self.out(chat.chat_id, &r.text, r.buttons, edit)
             });
         }
-        messages.extend(others);
+        messages.extend(extra.others);
         Ok(StepOut {
             next,
             messages,
             after,
             member_changed,
+            touched: extra.touched,
         })
     }
 }

@@ -93,7 +93,13 @@ impl Engine {
                     status: Status::Draft,
                     submitted_at: None,
                 });
-                view_of(unit, report, started, ctx, data.secretaries.remove(&id).unwrap_or_default())
+                view_of(
+                    unit,
+                    report,
+                    started,
+                    ctx,
+                    data.secretaries.remove(&id).unwrap_or_default(),
+                )
             })
             .collect())
     }

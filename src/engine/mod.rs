@@ -28,6 +28,15 @@ use flow::{Env, Input, Write};
 pub use reply::{Button, Delivery, Document, Outgoing, Reply};
 use state::{Action, State};
 
+/// What a step produces besides its replies.
+#[derive(Debug, Default)]
+pub(crate) struct StepExtra {
+    /// Messages to other chats (the board, told of a submission).
+    pub others: Vec<Outgoing>,
+    /// The unit whose report the step changed (marked started with the batch).
+    pub touched: Option<i64>,
+}
+
 /// Who wrote, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatRef {
@@ -275,12 +284,12 @@ impl Engine {
             None => None,
         };
         let unit_name = unit.map(|u| u.name).unwrap_or_default();
-        let mut others = Vec::new();
+        let mut extra = StepExtra::default();
         let menu = Inbound::Command {
             name: "menu".into(),
             args: String::new(),
         };
-        let (next, mut replies) = self.secretary(tx, &member, State::Menu, menu, now, &mut others).await?;
+        let (next, mut replies) = self.secretary(tx, &member, State::Menu, menu, now, &mut extra).await?;
         replies.insert(0, say(&text::welcome_secretary(&chat.name, &unit_name)));
         Ok((next, replies))
     }
@@ -367,7 +376,7 @@ impl Engine {
         state: State,
         input: Inbound,
         now: DateTime<Utc>,
-        others: &mut Vec<Outgoing>,
+        extra: &mut StepExtra,
     ) -> Result<(State, Vec<Reply>), EngineError> {
         let unit_id = m.unit_id.context("secretary without unit")?;
         let (ctx, report) = self.unit_ctx(tx, unit_id).await?;
@@ -398,7 +407,8 @@ impl Engine {
             .iter()
             .any(|w| matches!(w, Write::Answer { .. } | Write::Rows(_)));
         if touched {
-            store::touch_report(tx, c, unit_id, now).await?;
+            // Marked started once per batch, with the batch's other writes.
+            extra.touched = Some(unit_id);
         }
         for w in step.writes {
             if let Write::Answer { key, row, value } = w {
@@ -422,7 +432,7 @@ impl Engine {
                 Write::NotifyBoard(t) => {
                     for b in store::board_members(tx).await? {
                         if b.unreachable_at.is_none() {
-                            others.push(self.out(b.chat_id, &t, vec![], None));
+                            extra.others.push(self.out(b.chat_id, &t, vec![], None));
                         }
                     }
                 }

@@ -36,15 +36,19 @@ pub async fn save_conversation(
 }
 
 pub async fn push_outbox(conn: &mut SqliteConnection, chat_id: i64, body: &str, now: DateTime<Utc>) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("INSERT INTO outbox (chat_id, body, created_at) VALUES (?, ?, ?) RETURNING id")
-            .bind(chat_id)
-            .bind(body)
-            .bind(ts(now))
-            .fetch_one(conn)
-            .await
-            .context("queueing outgoing message")?,
-    )
+    let id: i64 = sqlx::query_scalar("INSERT INTO outbox (chat_id, created_at) VALUES (?, ?) RETURNING id")
+        .bind(chat_id)
+        .bind(ts(now))
+        .fetch_one(&mut *conn)
+        .await
+        .context("queueing outgoing message")?;
+    sqlx::query("INSERT INTO outbox_bodies (id, body) VALUES (?, ?)")
+        .bind(id)
+        .bind(body)
+        .execute(conn)
+        .await
+        .context("queueing outgoing message")?;
+    Ok(id)
 }
 
 /// Puts a message in the outbox (in the caller's transaction) and returns it as a delivery.
@@ -62,23 +66,18 @@ pub async fn queue(
 }
 
 pub async fn mark_sent(pool: &SqlitePool, id: i64, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE outbox SET sent_at = ?, body = '' WHERE id = ?")
-        .bind(ts(now))
-        .bind(id)
-        .execute(pool)
-        .await
-        .context("marking message sent")?;
-    Ok(())
+    mark_sent_many(pool, &[id], now).await
 }
 
 /// Messages committed but never delivered (the bot stopped between commit and send).
 pub async fn unsent(pool: &SqlitePool) -> Result<Vec<(i64, i64, String)>> {
-    Ok(
-        sqlx::query_as("SELECT id, chat_id, body FROM outbox WHERE sent_at IS NULL ORDER BY id")
-            .fetch_all(pool)
-            .await
-            .context("reading unsent messages")?,
+    Ok(sqlx::query_as(
+        "SELECT o.id, o.chat_id, b.body FROM outbox o JOIN outbox_bodies b ON b.id = o.id
+             WHERE o.sent_at IS NULL ORDER BY o.id",
     )
+    .fetch_all(pool)
+    .await
+    .context("reading unsent messages")?)
 }
 
 /// Whether the unit has started its report (any answer or status change).
@@ -138,7 +137,7 @@ pub async fn last_outbox_id(conn: &mut SqliteConnection) -> Result<i64> {
         .context("reading the last outbox id")?)
 }
 
-/// Inserts numbered messages `(id, chat_id, body)` in one statement.
+/// Inserts numbered messages `(id, chat_id, body)` in two statements.
 pub async fn push_outbox_many(
     conn: &mut SqliteConnection,
     rows: &[(i64, i64, String)],
@@ -149,30 +148,44 @@ pub async fn push_outbox_many(
     }
     let rows = serde_json::to_string(rows).context("encoding messages")?;
     sqlx::query(
-        "INSERT INTO outbox (id, chat_id, body, created_at)
-         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?
-         FROM json_each(?)",
+        "INSERT INTO outbox (id, chat_id, created_at)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?)",
     )
     .bind(ts(now))
-    .bind(rows)
+    .bind(&rows)
+    .execute(&mut *conn)
+    .await
+    .context("queueing outgoing messages")?;
+    sqlx::query(
+        "INSERT INTO outbox_bodies (id, body)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[2]') FROM json_each(?)",
+    )
+    .bind(&rows)
     .execute(conn)
     .await
     .context("queueing outgoing messages")?;
     Ok(())
 }
 
-/// Marks delivered messages in one statement and drops their bodies (the row stays a week).
+/// Marks delivered messages and deletes their content, in one commit.
 pub async fn mark_sent_many(pool: &SqlitePool, ids: &[i64], now: DateTime<Utc>) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
     let ids = serde_json::to_string(ids).context("encoding outbox ids")?;
-    sqlx::query("UPDATE outbox SET sent_at = ?, body = '' WHERE id IN (SELECT value FROM json_each(?))")
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.context("starting a write")?;
+    sqlx::query("UPDATE outbox SET sent_at = ? WHERE id IN (SELECT value FROM json_each(?))")
         .bind(ts(now))
-        .bind(ids)
-        .execute(pool)
+        .bind(&ids)
+        .execute(&mut *tx)
         .await
         .context("marking messages sent")?;
+    sqlx::query("DELETE FROM outbox_bodies WHERE id IN (SELECT value FROM json_each(?))")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await
+        .context("dropping delivered messages' content")?;
+    tx.commit().await.context("committing delivered messages")?;
     Ok(())
 }
 
@@ -245,5 +258,12 @@ pub async fn prune(pool: &SqlitePool, updates_before: DateTime<Utc>, sent_before
         .execute(pool)
         .await
         .context("pruning delivered messages")?;
+    if a.rows_affected() + b.rows_affected() > 0 {
+        // Free pages go back to the disk (databases created with incremental auto-vacuum).
+        sqlx::query("PRAGMA incremental_vacuum")
+            .execute(pool)
+            .await
+            .context("returning free pages")?;
+    }
     Ok(a.rows_affected() + b.rows_affected())
 }

@@ -61,7 +61,8 @@ pub async fn stale_unsent(
     max_attempts: i64,
 ) -> Result<Vec<(i64, i64, String)>> {
     Ok(sqlx::query_as(
-        "SELECT id, chat_id, body FROM outbox WHERE sent_at IS NULL AND created_at < ? AND attempts < ? ORDER BY id",
+        "SELECT o.id, o.chat_id, b.body FROM outbox o JOIN outbox_bodies b ON b.id = o.id
+         WHERE o.sent_at IS NULL AND o.created_at < ? AND o.attempts < ? ORDER BY o.id",
     )
     .bind(ts(older_than))
     .bind(max_attempts)

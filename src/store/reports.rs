@@ -135,6 +135,31 @@ pub async fn touch_report(conn: &mut SqliteConnection, campaign: i64, unit: i64,
     Ok(())
 }
 
+/// [`touch_report`] for many units in one statement.
+pub async fn touch_reports(
+    conn: &mut SqliteConnection,
+    campaign: i64,
+    units: &[i64],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if units.is_empty() {
+        return Ok(());
+    }
+    let units = serde_json::to_string(units).context("encoding unit ids")?;
+    sqlx::query(
+        "INSERT INTO reports (campaign_id, unit_id, status, updated_at)
+         SELECT ?, value, 'draft', ? FROM json_each(?) WHERE true
+         ON CONFLICT (campaign_id, unit_id) DO UPDATE SET updated_at = excluded.updated_at",
+    )
+    .bind(campaign)
+    .bind(ts(now))
+    .bind(units)
+    .execute(conn)
+    .await
+    .context("touching reports")?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- rows and answers
 
 pub async fn report_rows(conn: &mut SqliteConnection, campaign: i64, unit: i64) -> Result<Vec<String>> {
@@ -209,7 +234,7 @@ pub async fn set_answer(
     .bind(key)
     .bind(row)
     .bind(value)
-    .bind(ts(now))
+    .bind(now.timestamp())
     .bind(by)
     .execute(&mut *conn)
     .await
@@ -349,7 +374,7 @@ pub async fn set_answers(
     )
     .bind(campaign)
     .bind(unit)
-    .bind(ts(now))
+    .bind(now.timestamp())
     .bind(by)
     .bind(rows)
     .execute(conn)

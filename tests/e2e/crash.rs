@@ -24,7 +24,10 @@ fn start(dir: &tempfile::TempDir, fake: &FakeTelegram, run: usize) -> Child {
     let log = std::fs::File::create(dir.path().join(format!("bot-{run}.log"))).expect("log file");
     Command::new(env!("CARGO_BIN_EXE_chibo-bot"))
         .arg("run")
-        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("bot.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("bot.db").display()),
+        )
         .env("TELOXIDE_TOKEN", FakeTelegram::TOKEN)
         .env("TELOXIDE_API_URL", fake.api_url().as_str())
         .env("TELEGRAM_MAX_PER_SEC", "10000")
@@ -69,7 +72,10 @@ async fn wait_for(pool: &SqlitePool, what: &str, sql: &'static str, want: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice() {
-    let seed: u64 = std::env::var("CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(18);
+    let seed: u64 = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(18);
     let mut rng = StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().expect("temp dir");
     let fake = FakeTelegram::start().await;
@@ -80,13 +86,20 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice() {
     let chats: Vec<i64> = (0..units.len()).map(|i| 7_001 + i as i64).collect();
     let mut codes = Vec::new();
     {
-        let app = Application::build(settings_for(&dir, &fake), Utc::now()).await.expect("app");
+        let app = Application::build(settings_for(&dir, &fake), Utc::now())
+            .await
+            .expect("app");
         let store = app.engine.store();
         admin::import_units(store, app.engine.form(), admin::SAMPLE_UNITS_CSV.as_bytes(), Utc::now())
             .await
             .expect("units");
         for u in units {
-            codes.push(admin::create_invite(store, Some(u), "secretary", 14, Utc::now()).await.expect("invite").code);
+            codes.push(
+                admin::create_invite(store, Some(u), "secretary", 14, Utc::now())
+                    .await
+                    .expect("invite")
+                    .code,
+            );
         }
         store.pool().close().await;
     }
@@ -127,7 +140,13 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice() {
         total,
     )
     .await;
-    wait_for(&pool, "messages unsent", "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL", 0).await;
+    wait_for(
+        &pool,
+        "messages unsent",
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL",
+        0,
+    )
+    .await;
     eprintln!("drained at {:?}", t0.elapsed());
     if std::env::var("CRASH_KEEP").is_ok() {
         let _ = std::fs::create_dir_all("/tmp/crashlogs");
@@ -173,7 +192,10 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice() {
         .fetch_all(&pool)
         .await
         .unwrap();
-        assert_eq!(&history, values, "seed {seed}: {unit} {heading}: applied once each, in order");
+        assert_eq!(
+            &history, values,
+            "seed {seed}: {unit} {heading}: applied once each, in order"
+        );
     }
 
     // Every answer acknowledged to its writer (at least once: a message sent just before a
@@ -184,11 +206,22 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice() {
             .iter()
             .filter(|m| m.text_or_caption().contains("Đã lưu mục"))
             .count();
-        let sent: usize = script.sent.iter().filter(|((c, _), _)| c == chat).map(|(_, v)| v.len()).sum();
-        assert!(acks >= sent, "seed {seed}: chat {chat}: {acks} acknowledgements for {sent} answers");
+        let sent: usize = script
+            .sent
+            .iter()
+            .filter(|((c, _), _)| c == chat)
+            .map(|(_, v)| v.len())
+            .sum();
+        assert!(
+            acks >= sent,
+            "seed {seed}: chat {chat}: {acks} acknowledgements for {sent} answers"
+        );
     }
 
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(integrity, "ok");
     eprintln!("crash test: seed {seed}, {KILLS} kills, {total} updates, all applied once");
 }

@@ -33,7 +33,10 @@ async fn an_update_delivered_twice_is_applied_once_and_answered_once() {
     assert!(joined(&r).contains("Đã lưu mục IV.2.1"), "{}", joined(&r));
     let id = bot.fake.last_update_id();
     bot.fake.redeliver(id);
-    assert!(bot.fake.expect_silence(61, Duration::from_millis(700)).await, "a second reply");
+    assert!(
+        bot.fake.expect_silence(61, Duration::from_millis(700)).await,
+        "a second reply"
+    );
     assert_eq!(history_count(&bot, "IV.2.1").await, 1);
 
     // A guided-outline line (answers are appended) delivered twice is stored once.
@@ -43,7 +46,10 @@ async fn an_update_delivered_twice_is_applied_once_and_answered_once() {
     let first = bot.fake.last_update_id();
     bot.say(61, 61, "Dòng thứ hai.").await;
     bot.fake.redeliver(first);
-    assert!(bot.fake.expect_silence(61, Duration::from_millis(700)).await, "a second reply");
+    assert!(
+        bot.fake.expect_silence(61, Duration::from_millis(700)).await,
+        "a second reply"
+    );
     let stored = bot.answer("mgso", "I.1", "").await.flatten().unwrap_or_default();
     assert_eq!(stored.matches("Dòng thứ nhất.").count(), 1, "{stored}");
     assert!(stored.contains("Dòng thứ hai."), "{stored}");
@@ -113,9 +119,18 @@ async fn a_step_that_fails_inside_a_batch_leaves_the_other_steps_committed() {
         .iter()
         .map(|d| (d.message.chat_id, d.message.text.clone()))
         .collect();
-    assert!(texts.iter().any(|(c, t)| *c == 63 && t.contains("Đã lưu mục IV.2.1")), "{texts:?}");
-    assert!(texts.iter().any(|(c, t)| *c == 64 && t.contains("lỗi tạm thời")), "{texts:?}");
-    assert!(texts.iter().any(|(c, t)| *c == 65 && t.contains("Đã lưu mục IV.2.2")), "{texts:?}");
+    assert!(
+        texts.iter().any(|(c, t)| *c == 63 && t.contains("Đã lưu mục IV.2.1")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|(c, t)| *c == 64 && t.contains("lỗi tạm thời")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|(c, t)| *c == 65 && t.contains("Đã lưu mục IV.2.2")),
+        "{texts:?}"
+    );
     assert_eq!(bot.answer("mgso", "IV.2.1", "").await, Some(Some("Trước".into())));
     assert_eq!(bot.answer("mgso", "IV.2.2", "").await, Some(Some("Sau".into())));
     assert_eq!(bot.answer("khonglao", "IV.2.1", "").await, None);
@@ -146,9 +161,20 @@ async fn an_unwritable_database_leaves_the_batch_unacknowledged_until_it_recover
     // Told once, not at every retry.
     assert!(bot.fake.expect_silence(66, Duration::from_millis(1500)).await);
     sqlx::query("DROP TRIGGER full").execute(bot.pool()).await.unwrap();
-    let saved = bot.fake.next_for(66, Duration::from_secs(40)).await.expect("applied after recovery");
-    assert!(saved.text_or_caption().contains("Đã lưu mục IV.2.1"), "{:?}", saved.text);
-    assert_eq!(bot.answer("mgso", "IV.2.1", "").await, Some(Some("Sau khi hồi phục".into())));
+    let saved = bot
+        .fake
+        .next_for(66, Duration::from_secs(40))
+        .await
+        .expect("applied after recovery");
+    assert!(
+        saved.text_or_caption().contains("Đã lưu mục IV.2.1"),
+        "{:?}",
+        saved.text
+    );
+    assert_eq!(
+        bot.answer("mgso", "IV.2.1", "").await,
+        Some(Some("Sau khi hồi phục".into()))
+    );
     assert_eq!(history_count(&bot, "IV.2.1").await, 1);
     bot.stop().await;
 }

@@ -2,7 +2,6 @@
 //! ([`translate`]), polled and acknowledged by [`Poller`] only after its batch has committed;
 //! outgoing messages become Bot API calls in [`send`].
 
-
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
@@ -101,7 +100,11 @@ pub fn translate(update: &TgUpdate) -> Option<(Update, Option<CallbackQueryId>)>
                 private: message.chat().is_private(),
                 message_id: Some(message.id().0),
             };
-            (chat, Inbound::Button(q.data.clone().unwrap_or_default()), Some(q.id.clone()))
+            (
+                chat,
+                Inbound::Button(q.data.clone().unwrap_or_default()),
+                Some(q.id.clone()),
+            )
         }
         _ => return None,
     };
@@ -110,8 +113,8 @@ pub fn translate(update: &TgUpdate) -> Option<(Update, Option<CallbackQueryId>)>
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::send::MAX_TEXT;
+    use super::*;
 
     #[test]
     fn long_texts_are_split_on_line_breaks_under_the_limit() {

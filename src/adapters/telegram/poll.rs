@@ -107,7 +107,8 @@ impl Poller {
 
     /// Applies one batch and hands its messages to the sender.
     pub async fn apply(&mut self, updates: &[TgUpdate]) -> Result<(), crate::engine::EngineError> {
-        let (batch, callbacks): (Vec<Update>, Vec<Option<CallbackQueryId>>) = updates.iter().filter_map(translate).unzip();
+        let (batch, callbacks): (Vec<Update>, Vec<Option<CallbackQueryId>>) =
+            updates.iter().filter_map(translate).unzip();
         let applied = self.engine.apply(batch.clone(), Utc::now()).await?;
         for u in updates {
             self.apologised.remove(&i64::from(u.id.0));
