@@ -6,9 +6,10 @@
 //! round-robin (step i of every unit, then step i+1 …) so each batch spans many chats, and
 //! served by a minimal fake Bot API (axum, on 127.0.0.1) as fast as `getUpdates` asks. The real
 //! [`Poller`] fetches them through teloxide's HTTP client and applies each batch in one SQLite
-//! transaction (synchronous=FULL, WAL) on a real file. Outgoing messages are not sent (sending
-//! is not part of this measurement) but marked delivered in bulk as the sender marks them, so
-//! the database grows as it does in production.
+//! transaction (synchronous=FULL, WAL) on a real file. Outgoing messages are committed to the
+//! outbox but not sent during the measurement (sending is measured on its own); afterwards the
+//! outbox worker delivers them to a recording port, so the database is measured as it is once
+//! messages are delivered.
 //!
 //! Measured: wall time from the poller's start until a `getUpdates` asks for an offset past
 //! the last update (everything committed). Batches = non-empty `getUpdates` answers = commits.
@@ -28,14 +29,17 @@ use axum::routing::post;
 use chibo_bot::adapters::telegram::{self, Poller};
 use chibo_bot::admin;
 use chibo_bot::config::Settings;
+use chibo_bot::engine::Channel;
 use chibo_bot::engine::Engine;
 use chibo_bot::engine::state::Action;
+use chibo_bot::outbox::port::RecordingPort;
+use chibo_bot::outbox::{Limits, Policy, Worker};
 use chibo_bot::startup::Application;
 use chrono::Utc;
 use serde_json::{Value, json};
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, watch};
 
 const DEFAULT_UNITS: usize = 10_000;
 const TOKEN: &str = "123456:BENCH-inbound";
@@ -329,26 +333,17 @@ async fn main() {
     let router = Router::new().route("/{*path}", post(handle)).with_state(fake.clone());
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     let api_url = url::Url::parse(&format!("http://{addr}/")).expect("url");
-    // Limits lifted: only sending is throttled, and nothing is sent here anyway.
-    let bot = telegram::bot(TOKEN, Some(api_url), 1_000_000, 1_000_000);
-    let (queue, mut rx) = mpsc::unbounded_channel::<Vec<chibo_bot::engine::Delivery>>();
-    // Messages are not sent, but marked delivered as the sender would mark them (one
-    // statement per pass, bodies dropped), so the database grows as it does in production.
-    let marker = engine.clone();
-    let drain = tokio::spawn(async move {
-        let mut count = 0usize;
-        while let Some(mut pass) = rx.recv().await {
-            while let Ok(more) = rx.try_recv() {
-                pass.extend(more);
-            }
-            count += pass.len();
-            let ids: Vec<i64> = pass.iter().filter_map(|d| d.outbox_id).collect();
-            chibo_bot::store::mark_sent_many(marker.store().pool(), &ids, chrono::Utc::now())
-                .await
-                .expect("marking sent");
-        }
-        count
-    });
+    let bot = telegram::poll_bot(TOKEN, Some(api_url)).expect("client");
+    // The outbox worker is not running while the poller is measured: messages are committed
+    // to the outbox and only counted. Afterwards (not measured) a worker with a recording port
+    // delivers them all, so the database is measured as it is once messages are delivered.
+    let port = Arc::new(RecordingPort::new(Channel::Telegram));
+    let lifted = Limits {
+        per_sec: 1_000_000,
+        per_chat_per_sec: 1_000_000,
+        chat_burst: 1_000,
+    };
+    let (worker, outbox) = Worker::new(engine.store().clone(), port.clone(), "bench", lifted, Policy::default());
     println!(
         "setup: {:.1} s ({} updates, {} per unit, {:.0} MB of update JSON)",
         setup.elapsed().as_secs_f64(),
@@ -360,13 +355,24 @@ async fn main() {
     // ---- the measured run
     let (stop, stopped) = watch::channel(false);
     let start = Instant::now();
-    let poller = tokio::spawn(Poller::new(engine.clone(), bot, queue).run(stopped));
+    let poller = tokio::spawn(Poller::new(engine.clone(), bot, outbox.clone()).run(stopped));
     fake.done.notified().await;
     let done_at = *fake.done_at.get().expect("done");
     let secs = done_at.duration_since(start).as_secs_f64();
     let _ = stop.send(true);
     poller.await.expect("poller panicked").expect("poller failed");
-    let queued = drain.await.expect("drain");
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+        .fetch_one(engine.store().pool())
+        .await
+        .expect("count");
+    let delivering = Instant::now();
+    outbox.wake();
+    worker.drain(Duration::from_secs(3600)).await;
+    println!(
+        "delivered {} messages through a recording port in {:.1} s (not part of the measurement)",
+        port.calls().len(),
+        delivering.elapsed().as_secs_f64()
+    );
     let batches = fake.batches.load(Ordering::Relaxed);
 
     // ---- checks and sizes (not measured)

@@ -43,6 +43,7 @@ async fn secretary(engine: &Engine, unit: &str, chat: i64) -> ChatRef {
         .unwrap()
         .code;
     let who = ChatRef {
+        channel: chibo_bot::engine::Channel::Telegram,
         chat_id: chat,
         user_id: Some(chat),
         name: format!("Bí thư {chat}"),
@@ -171,6 +172,7 @@ async fn bench_reminders() {
             .unwrap();
         store::upsert_member(
             &mut tx,
+            chibo_bot::engine::Channel::Telegram,
             50_000 + i,
             50_000 + i,
             "Bí thư",

@@ -50,6 +50,11 @@ pub struct Settings {
     /// `TELEGRAM_MAX_PER_SEC` (default 30) and `TELEGRAM_MAX_PER_SEC_CHAT` (default 1).
     pub max_per_sec: u32,
     pub max_per_sec_chat: u32,
+    /// `TELEGRAM_CHAT_BURST` (default 3): messages one chat may get at once, so a step's
+    /// receipt and next prompt leave together.
+    pub chat_burst: u32,
+    /// `TELEGRAM_SEND_TIMEOUT_SECS` (default 15): how long one Bot API call may take.
+    pub send_timeout: std::time::Duration,
 }
 
 /// The reminder schedule, in the campaign's time zone.
@@ -98,6 +103,8 @@ impl Settings {
             reminders: ReminderSettings::default(),
             max_per_sec: 30,
             max_per_sec_chat: 1,
+            chat_burst: 3,
+            send_timeout: std::time::Duration::from_secs(15),
         }
     }
 
@@ -160,6 +167,13 @@ impl Settings {
         }
         if let Some(v) = var("TELEGRAM_MAX_PER_SEC_CHAT") {
             s.max_per_sec_chat = v.parse().with_context(|| format!("TELEGRAM_MAX_PER_SEC_CHAT «{v}»"))?;
+        }
+        if let Some(v) = var("TELEGRAM_CHAT_BURST") {
+            s.chat_burst = v.parse().with_context(|| format!("TELEGRAM_CHAT_BURST «{v}»"))?;
+        }
+        if let Some(v) = var("TELEGRAM_SEND_TIMEOUT_SECS") {
+            let secs: u64 = v.parse().with_context(|| format!("TELEGRAM_SEND_TIMEOUT_SECS «{v}»"))?;
+            s.send_timeout = std::time::Duration::from_secs(secs.max(1));
         }
         if s.max_per_sec == 0 || s.max_per_sec_chat == 0 {
             bail!("TELEGRAM_MAX_PER_SEC and TELEGRAM_MAX_PER_SEC_CHAT must be at least 1");

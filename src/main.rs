@@ -245,13 +245,18 @@ async fn main() -> anyhow::Result<()> {
                 outcome.moment.map(|m| format!(" (moment {m})")).unwrap_or_default()
             );
             if !out.is_empty() {
-                match app.bot() {
-                    Ok(bot) => {
-                        chibo_bot::adapters::telegram::deliver(&app.engine, &bot, out).await;
-                        println!("sent");
+                // The same outbox worker as the bot's, under a claim of its own: a running bot
+                // and this command never send the same message twice.
+                match app.telegram_worker(&format!("cli:{}", std::process::id())) {
+                    Ok((worker, outbox)) => {
+                        let per_sec = f64::from(app.settings.max_per_sec.max(1));
+                        let patience = std::time::Duration::from_secs_f64(out.len() as f64 / per_sec * 1.5 + 30.0);
+                        outbox.deliver(out);
+                        worker.drain(patience).await;
+                        println!("sent (a running bot may have sent some of them)");
                     }
                     Err(_) => {
-                        println!("queued: the running bot sends them within a few minutes (no TELOXIDE_TOKEN here)")
+                        println!("queued: the running bot sends them (no TELOXIDE_TOKEN here)")
                     }
                 }
             }

@@ -243,7 +243,7 @@ impl Scheduler {
                 }
                 let body = self.reminder_text(v, kind, now);
                 for m in reachable {
-                    let msg = Outgoing::new(m.chat_id, body.clone(), Self::resume_buttons());
+                    let msg = Outgoing::new(m.chat_id, body.clone(), Self::resume_buttons()).via(m.channel());
                     deliveries.push(store::queue(&mut tx, msg, now).await?);
                 }
                 outcome.units.push(v.unit.name.clone());
@@ -284,7 +284,7 @@ impl Scheduler {
             if !store::record_reminder(&mut tx, c, &format!("board:{}", b.id), &moment, "summary", now).await? {
                 continue;
             }
-            let msg = Outgoing::new(b.chat_id, summary.clone(), vec![]);
+            let msg = Outgoing::new(b.chat_id, summary.clone(), vec![]).via(b.channel());
             deliveries.push(store::queue(&mut tx, msg, now).await?);
         }
         tx.commit().await.context("committing board summary")?;
@@ -359,6 +359,32 @@ impl Scheduler {
             });
         }
         Ok((Some(m), planned))
+    }
+}
+
+/// The reminder loop: one scheduler pass every `every`, its messages handed to the outbox
+/// worker; then old delivery records and update ids are pruned. The loop only sleeps; each
+/// pass is [`Scheduler::tick`].
+pub async fn run_loop(engine: Engine, outbox: crate::outbox::OutboxHandle, every: std::time::Duration) {
+    let scheduler = Scheduler::new(engine.clone(), engine.reminder_settings().clone());
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let now = Utc::now();
+        match scheduler.tick(now).await {
+            Ok((_, out)) => outbox.deliver(out),
+            Err(e) => tracing::error!(error.cause_chain = ?e, error.message = %e, "reminder pass failed"),
+        }
+        let r = store::prune(
+            engine.store().pool(),
+            now - chrono::Duration::days(2),
+            now - chrono::Duration::days(7),
+        )
+        .await;
+        if let Err(e) = r {
+            tracing::error!(error.message = %e, "pruning failed");
+        }
     }
 }
 

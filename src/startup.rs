@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::adapters::telegram::{self, Poller, TgBot};
 use crate::config::Settings;
 use crate::engine::Engine;
+use crate::outbox::{Limits, OutboxHandle, Policy, Worker};
 use crate::store::Store;
 
 pub struct Application {
@@ -19,14 +20,19 @@ pub struct Application {
     pub engine: Engine,
 }
 
-/// The Telegram side running: the poller, the sender and (optionally) the reminder loop.
+/// The Telegram side running: the poller, the outbox worker and (optionally) the reminder
+/// loop.
 pub struct TelegramRuntime {
     pub bot: TgBot,
+    pub outbox: OutboxHandle,
     stop: watch::Sender<bool>,
     poller: JoinHandle<anyhow::Result<()>>,
     sender: JoinHandle<()>,
     reminders: Option<JoinHandle<()>>,
 }
+
+/// The name under which the bot claims outbox rows; a new run takes over the last run's.
+pub const BOT_OWNER: &str = "bot";
 
 impl Application {
     pub async fn build(settings: Settings, now: DateTime<Utc>) -> anyhow::Result<Application> {
@@ -41,46 +47,59 @@ impl Application {
         Ok(Application { settings, engine })
     }
 
-    /// The rate-limited Telegram client.
-    pub fn bot(&self) -> anyhow::Result<TgBot> {
-        let token = self
+    fn token(&self) -> anyhow::Result<String> {
+        Ok(self
             .settings
             .token
             .clone()
-            .context("TELOXIDE_TOKEN is not set: create a bot with @BotFather and put its token in .env")?;
-        Ok(telegram::bot(
-            token.expose(),
+            .context("TELOXIDE_TOKEN is not set: create a bot with @BotFather and put its token in .env")?
+            .expose()
+            .to_owned())
+    }
+
+    /// The Telegram client for sending.
+    pub fn bot(&self) -> anyhow::Result<TgBot> {
+        telegram::bot(
+            &self.token()?,
             self.settings.api_url.clone(),
-            self.settings.max_per_sec,
-            self.settings.max_per_sec_chat,
+            self.settings.send_timeout,
+        )
+    }
+
+    /// The outbox worker for Telegram, with the configured limits.
+    pub fn telegram_worker(&self, owner: &str) -> anyhow::Result<(Worker, OutboxHandle)> {
+        let port = Arc::new(telegram::TelegramPort::new(self.bot()?));
+        let limits = Limits {
+            per_sec: self.settings.max_per_sec,
+            per_chat_per_sec: self.settings.max_per_sec_chat,
+            chat_burst: self.settings.chat_burst,
+        };
+        Ok(Worker::new(
+            self.engine.store().clone(),
+            port,
+            owner,
+            limits,
+            Policy::default(),
         ))
     }
 
-    /// Starts the Telegram side: registers the menu, hands what a previous run committed but
-    /// never sent to the sender, then polls. `reminders_every`: the reminder loop's period.
+    /// Starts the Telegram side: registers the menu, starts the outbox worker (which takes
+    /// over what the last run left unsent), then polls. `reminders_every`: the reminder
+    /// loop's period.
     pub async fn start_telegram(&self, reminders_every: Option<Duration>) -> anyhow::Result<TelegramRuntime> {
         let bot = self.bot()?;
         telegram::register_commands(&bot).await;
-        let (queue, rx) = mpsc::unbounded_channel();
-        let pending = self.engine.undelivered().await?;
-        if !pending.is_empty() {
-            tracing::info!(count = pending.len(), "delivering messages left from the last run");
-            let pending = pending
-                .into_iter()
-                .map(|mut d| {
-                    d.message.edit_message = None;
-                    d
-                })
-                .collect();
-            let _ = queue.send(pending);
-        }
-        let sender = tokio::spawn(telegram::run_sender(self.engine.clone(), bot.clone(), rx));
-        let reminders = reminders_every
-            .map(|every| tokio::spawn(telegram::run_reminders(self.engine.clone(), queue.clone(), every)));
+        let (worker, outbox) = self.telegram_worker(BOT_OWNER)?;
+        worker.take_over().await?;
         let (stop, stopped) = watch::channel(false);
-        let poller = tokio::spawn(Poller::new(self.engine.clone(), bot.clone(), queue).run(stopped));
+        let sender = tokio::spawn(worker.run(stopped.clone()));
+        let reminders = reminders_every
+            .map(|every| tokio::spawn(crate::reminders::run_loop(self.engine.clone(), outbox.clone(), every)));
+        let poll_bot = telegram::poll_bot(&self.token()?, self.settings.api_url.clone())?;
+        let poller = tokio::spawn(Poller::new(self.engine.clone(), poll_bot, outbox.clone()).run(stopped));
         Ok(TelegramRuntime {
             bot,
+            outbox,
             stop,
             poller,
             sender,
@@ -96,7 +115,7 @@ impl Application {
         let failure = tokio::select! {
             _ = shutdown_signal() => None,
             r = &mut rt.poller => Some(format!("the poller ended: {:?}", r.map_err(|e| e.to_string()))),
-            r = &mut rt.sender => Some(format!("the sender ended: {:?}", r.map_err(|e| e.to_string()))),
+            r = &mut rt.sender => Some(format!("the outbox worker ended: {:?}", r.map_err(|e| e.to_string()))),
         };
         match failure {
             None => {
@@ -113,7 +132,7 @@ impl Application {
 }
 
 impl TelegramRuntime {
-    /// Stops polling after the batch in flight, then lets the sender finish what is queued.
+    /// Stops polling after the batch in flight; the worker finishes the sends in flight.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         if !self.poller.is_finished() {
@@ -132,7 +151,7 @@ impl TelegramRuntime {
                 .await
                 .is_err()
         {
-            tracing::warn!("the sender did not finish in time; undelivered messages stay in the outbox");
+            tracing::warn!("the outbox worker did not finish in time; undelivered messages stay in the outbox");
         }
     }
 }

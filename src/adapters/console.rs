@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::admin;
-use crate::engine::{ChatRef, Delivery, Engine, Inbound};
+use crate::engine::{Channel, ChatRef, Delivery, Engine, Inbound};
 use crate::store;
 
 /// A stable local id for a console name (negative, so it never clashes with Telegram ids).
@@ -36,6 +36,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
     pub fn new(engine: Engine, name: &str, reader: R, writer: W, clock: fn() -> DateTime<Utc>) -> Self {
         let id = console_id(name);
         let chat = ChatRef {
+            channel: Channel::Console,
             chat_id: id,
             user_id: Some(id),
             name: name.to_owned(),
@@ -69,9 +70,13 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
         Ok((n > 0).then(|| line.trim_end_matches(['\r', '\n']).to_owned()))
     }
 
+    /// Prints this chat's messages and marks them delivered. Messages to anyone else stay in
+    /// the outbox for their own channel's sender (another console user sees theirs when they
+    /// next start the console).
     async fn show(&mut self, deliveries: Vec<Delivery>) -> anyhow::Result<()> {
+        let mut shown = Vec::new();
         for d in deliveries {
-            if d.message.chat_id == self.chat.chat_id {
+            if d.message.channel == Channel::Console && d.message.chat_id == self.chat.chat_id {
                 let m = &d.message;
                 let mut s = format!("\n🤖 {}\n", m.text);
                 if let Some(doc) = &m.document {
@@ -100,17 +105,20 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
                     }
                 }
                 self.print(&s).await?;
+                shown.extend(d.outbox_id);
             } else {
                 self.print(&format!(
-                    "\n(📨 gửi tới chat {}: {})\n",
-                    d.message.chat_id, d.message.text
+                    "\n(📨 một tin nhắn được gửi tới {} khác: {})\n",
+                    match d.message.channel {
+                        Channel::Telegram => "người dùng Telegram",
+                        Channel::Console => "người dùng máy",
+                    },
+                    d.message.text.lines().next().unwrap_or_default()
                 ))
                 .await?;
             }
-            if let Some(id) = d.outbox_id {
-                self.engine.delivered(id, (self.clock)()).await?;
-            }
         }
+        store::mark_sent_many(self.engine.store().pool(), &shown, (self.clock)()).await?;
         Ok(())
     }
 
@@ -218,11 +226,9 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
             "chibo-bot — trò chuyện trên máy. Gõ số (hoặc #số) để bấm nút, /trogiup để xem lệnh, /thoat để thoát.\n",
         )
         .await?;
-        for d in self.engine.undelivered().await? {
-            if let Some(id) = d.outbox_id {
-                self.engine.delivered(id, (self.clock)()).await?;
-            }
-        }
+        // What was decided for this console user while away (e.g. a reminder).
+        let pending = store::pending_for(self.engine.store().pool(), Channel::Console, self.chat.chat_id).await?;
+        self.show(pending).await?;
         if !self.onboard().await? {
             return Ok(());
         }

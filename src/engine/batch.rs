@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::board::{UnitView, needs_all_units};
 use super::state::State;
-use super::{ChatRef, Delivery, Engine, EngineError, Inbound, Outgoing, Reply, text};
+use super::{Channel, ChatRef, Delivery, Engine, EngineError, Inbound, Outgoing, Reply, text};
 use crate::store::{self, Member, Tx};
 
 /// Where an update came from and its id there: the key that makes it apply once.
@@ -46,8 +46,8 @@ pub struct Applied {
 /// Work that must wait for the commit (it reads what the batch wrote, or takes long).
 #[derive(Debug, Clone)]
 pub(super) enum After {
-    Export { chat_id: i64, drafts: bool },
-    Remind { chat_id: i64 },
+    Export { to: (Channel, i64), drafts: bool },
+    Remind { to: (Channel, i64) },
 }
 
 /// What one step decided.
@@ -64,7 +64,7 @@ pub(super) struct StepOut {
 /// Conversation states and members of the batch's chats, read once for the whole batch.
 #[derive(Default)]
 pub(super) struct Loaded {
-    pub states: HashMap<i64, State>,
+    pub states: HashMap<(Channel, i64), State>,
     pub members: HashMap<i64, Option<Member>>,
 }
 
@@ -117,7 +117,7 @@ impl Engine {
         for message in messages {
             next += 1;
             let body = serde_json::to_string(&message).context("encoding message")?;
-            rows.push((next, message.chat_id, body));
+            rows.push((next, message.channel.as_str(), message.chat_id, body));
             deliveries.push(Delivery {
                 outbox_id: Some(next),
                 message,
@@ -182,7 +182,7 @@ impl Engine {
             failed: 0,
         };
         let mut records: HashMap<&'static str, Vec<(i64, bool)>> = HashMap::new();
-        let mut changed: Vec<i64> = Vec::new();
+        let mut changed: Vec<(Channel, i64)> = Vec::new();
         let mut touched: Vec<i64> = Vec::new();
         for u in updates {
             if let Some(k) = u.key
@@ -212,9 +212,10 @@ impl Engine {
                             .context("release")?;
                     }
                     if u.chat.private {
-                        loaded.states.insert(u.chat.chat_id, step.next);
-                        if !changed.contains(&u.chat.chat_id) {
-                            changed.push(u.chat.chat_id);
+                        let at = (u.chat.channel, u.chat.chat_id);
+                        loaded.states.insert(at, step.next);
+                        if !changed.contains(&at) {
+                            changed.push(at);
                         }
                     }
                     if step.member_changed
@@ -238,7 +239,7 @@ impl Engine {
                         .await
                         .context("rolling back a step")?;
                     out.messages
-                        .push(Outgoing::new(u.chat.chat_id, text::TEMPORARY_ERROR, vec![]));
+                        .push(Outgoing::new(u.chat.chat_id, text::TEMPORARY_ERROR, vec![]).via(u.chat.channel));
                     out.failed += 1;
                     true
                 }
@@ -251,9 +252,9 @@ impl Engine {
         }
         let states = changed
             .into_iter()
-            .filter_map(|c| {
-                let s = loaded.states.get(&c)?;
-                Some(serde_json::to_string(s).map(|j| (c, j)))
+            .filter_map(|at| {
+                let s = loaded.states.get(&at)?;
+                Some(serde_json::to_string(s).map(|j| (at.0.as_str(), at.1, j)))
             })
             .collect::<Result<Vec<_>, _>>()
             .context("encoding states")?;
@@ -267,21 +268,25 @@ impl Engine {
 
     /// Reads the states and members of every chat in the batch in two queries.
     async fn load(&self, tx: &mut Tx, updates: &[Update]) -> Result<Loaded, EngineError> {
-        let mut chats: Vec<i64> = updates
+        let mut chats: Vec<(Channel, i64)> = updates
             .iter()
             .filter(|u| u.chat.private)
-            .map(|u| u.chat.chat_id)
+            .map(|u| (u.chat.channel, u.chat.chat_id))
             .collect();
-        chats.sort_unstable();
+        chats.sort_unstable_by_key(|(c, id)| (c.as_str(), *id));
         chats.dedup();
         let mut users: Vec<i64> = updates.iter().filter_map(|u| u.chat.user_id).collect();
         users.sort_unstable();
         users.dedup();
         let mut loaded = Loaded::default();
-        for (chat, json) in store::conversations(tx, &chats).await? {
-            loaded
-                .states
-                .insert(chat, serde_json::from_str(&json).unwrap_or_default());
+        let channels: HashSet<Channel> = chats.iter().map(|(c, _)| *c).collect();
+        for channel in channels {
+            let ids: Vec<i64> = chats.iter().filter(|(c, _)| *c == channel).map(|(_, id)| *id).collect();
+            for (chat, json) in store::conversations(tx, channel, &ids).await? {
+                loaded
+                    .states
+                    .insert((channel, chat), serde_json::from_str(&json).unwrap_or_default());
+            }
         }
         for u in &users {
             loaded.members.insert(*u, None);
@@ -294,18 +299,18 @@ impl Engine {
 
     async fn after_commit(&self, a: After, now: DateTime<Utc>) -> Vec<Delivery> {
         match a {
-            After::Export { chat_id, drafts } => vec![Delivery {
+            After::Export { to, drafts } => vec![Delivery {
                 outbox_id: None,
-                message: self.export_document(chat_id, drafts, now).await,
+                message: self.export_document(to.1, drafts, now).await.via(to.0),
             }],
-            After::Remind { chat_id } => {
+            After::Remind { to } => {
                 let sched = crate::reminders::Scheduler::new(self.clone(), self.reminders.clone());
                 match sched.remind_now(now).await {
                     Ok((o, sent)) => {
                         let note = text::reminded_now(o.units.len(), o.messages, o.unreachable.len());
                         let mut out = vec![Delivery {
                             outbox_id: None,
-                            message: self.out(chat_id, &note, vec![], None),
+                            message: self.out(to, &note, vec![], None),
                         }];
                         out.extend(sent);
                         out
@@ -314,7 +319,7 @@ impl Engine {
                         tracing::error!(error.cause_chain = ?e, error.message = %e, "manual reminder pass failed");
                         vec![Delivery {
                             outbox_id: None,
-                            message: Outgoing::new(chat_id, text::TEMPORARY_ERROR, vec![]),
+                            message: Outgoing::new(to.1, text::TEMPORARY_ERROR, vec![]).via(to.0),
                         }]
                     }
                 }
@@ -336,13 +341,17 @@ impl Engine {
         if !chat.private {
             return Ok(StepOut {
                 next: State::default(),
-                messages: vec![self.out(chat.chat_id, text::GROUP_REFUSAL, vec![], None)],
+                messages: vec![self.out((chat.channel, chat.chat_id), text::GROUP_REFUSAL, vec![], None)],
                 after: vec![],
                 member_changed: false,
                 touched: None,
             });
         }
-        let state = loaded.states.get(&chat.chat_id).cloned().unwrap_or_default();
+        let state = loaded
+            .states
+            .get(&(chat.channel, chat.chat_id))
+            .cloned()
+            .unwrap_or_default();
         let row = chat.user_id.and_then(|u| loaded.members.get(&u).cloned().flatten());
         let removed = row.as_ref().is_some_and(|m| m.removed_at.is_some());
         let member = row.filter(|m| m.removed_at.is_none());
@@ -351,7 +360,7 @@ impl Engine {
             && m.unreachable_at.is_some()
         {
             // Writing again means the bot is no longer blocked.
-            store::mark_unreachable(tx, m.chat_id, None).await?;
+            store::mark_unreachable(tx, m.channel(), m.chat_id, None).await?;
             member_changed = true;
         }
         let start_code = match &input {
@@ -386,12 +395,14 @@ impl Engine {
                 extra.others.extend(b.notify);
                 if let Some(drafts) = b.export {
                     after.push(After::Export {
-                        chat_id: chat.chat_id,
+                        to: (chat.channel, chat.chat_id),
                         drafts,
                     });
                 }
                 if b.remind {
-                    after.push(After::Remind { chat_id: chat.chat_id });
+                    after.push(After::Remind {
+                        to: (chat.channel, chat.chat_id),
+                    });
                 }
                 (b.next, b.replies)
             }
@@ -402,7 +413,7 @@ impl Engine {
             let edit = if i == 0 && r.edit { chat.message_id } else { None };
             messages.push(Outgoing {
                 numeric: r.numeric,
-                ..self.out(chat.chat_id, &r.text, r.buttons, edit)
+                ..self.out((chat.channel, chat.chat_id), &r.text, r.buttons, edit)
             });
         }
         messages.extend(extra.others);

@@ -442,6 +442,7 @@ impl Engine {
                         btn(text::BTN_MENU, Action::Menu),
                     ]],
                 )
+                .via(s.channel())
             })
             .collect();
         let n = notify.len();
@@ -605,7 +606,9 @@ impl Engine {
                         .secretaries
                         .iter()
                         .filter(|s| s.unreachable_at.is_none())
-                        .map(|s| Outgoing::new(s.chat_id, text::accepted_to_secretary(&v.unit.name), vec![]))
+                        .map(|s| {
+                            Outgoing::new(s.chat_id, text::accepted_to_secretary(&v.unit.name), vec![]).via(s.channel())
+                        })
                         .collect();
                     BoardStep {
                         next: State::Menu,

@@ -25,7 +25,7 @@ use crate::store::{self, Campaign, Member, Store, Tx};
 pub use batch::{Applied, Update, UpdateKey};
 use check::UnitCtx;
 use flow::{Env, Input, Write};
-pub use reply::{Button, Delivery, Document, Outgoing, Reply};
+pub use reply::{Button, Channel, Delivery, Document, Outgoing, Reply};
 use state::{Action, State};
 
 /// What a step produces besides its replies.
@@ -40,6 +40,7 @@ pub(crate) struct StepExtra {
 /// Who wrote, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatRef {
+    pub channel: Channel,
     pub chat_id: i64,
     /// `None` when the platform gave no sender (channel posts, anonymous admins).
     pub user_id: Option<i64>,
@@ -197,31 +198,11 @@ impl Engine {
         Ok(self.apply(vec![update], now).await?.deliveries)
     }
 
-    fn out(&self, chat_id: i64, text: &str, buttons: Vec<Vec<Button>>, edit: Option<i32>) -> Outgoing {
+    fn out(&self, to: (Channel, i64), text: &str, buttons: Vec<Vec<Button>>, edit: Option<i32>) -> Outgoing {
         Outgoing {
             edit_message: edit,
-            ..Outgoing::new(chat_id, text, buttons)
+            ..Outgoing::new(to.1, text, buttons).via(to.0)
         }
-    }
-
-    /// Records that a message reached the chat.
-    pub async fn delivered(&self, outbox_id: i64, now: DateTime<Utc>) -> Result<(), EngineError> {
-        store::mark_sent(self.store.pool(), outbox_id, now).await?;
-        Ok(())
-    }
-
-    /// Messages committed but never delivered, e.g. after a crash.
-    pub async fn undelivered(&self) -> Result<Vec<Delivery>, EngineError> {
-        let mut out = Vec::new();
-        for (id, _chat, body) in store::unsent(self.store.pool()).await? {
-            if let Ok(message) = serde_json::from_str::<Outgoing>(&body) {
-                out.push(Delivery {
-                    outbox_id: Some(id),
-                    message,
-                });
-            }
-        }
-        Ok(out)
     }
 
     // ------------------------------------------------------------ registration
@@ -267,7 +248,17 @@ impl Engine {
         let Some(user) = chat.user_id else {
             return Ok((State::AwaitInvite, vec![say(text::INVITE_UNKNOWN)]));
         };
-        let member_id = store::upsert_member(tx, user, chat.chat_id, &chat.name, &inv.role, inv.unit_id, now).await?;
+        let member_id = store::upsert_member(
+            tx,
+            chat.channel,
+            user,
+            chat.chat_id,
+            &chat.name,
+            &inv.role,
+            inv.unit_id,
+            now,
+        )
+        .await?;
         store::use_invite(tx, code, member_id, now).await?;
         let member = store::member_by_user(tx, user).await?.context("member just saved")?;
         if member.is_board() {
@@ -432,7 +423,7 @@ impl Engine {
                 Write::NotifyBoard(t) => {
                     for b in store::board_members(tx).await? {
                         if b.unreachable_at.is_none() {
-                            extra.others.push(self.out(b.chat_id, &t, vec![], None));
+                            extra.others.push(self.out((b.channel(), b.chat_id), &t, vec![], None));
                         }
                     }
                 }

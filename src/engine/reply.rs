@@ -23,9 +23,38 @@ pub struct Reply {
     pub numeric: bool,
 }
 
+/// The messaging channel of an address; with the channel's own chat id it says where a
+/// message goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    #[default]
+    Telegram,
+    Console,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Telegram => "telegram",
+            Channel::Console => "console",
+        }
+    }
+
+    /// Unknown names read as Telegram (the only channel before addresses were stored).
+    pub fn parse(s: &str) -> Channel {
+        match s {
+            "console" => Channel::Console,
+            _ => Channel::Telegram,
+        }
+    }
+}
+
 /// A message to deliver, with its outbox id once committed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outgoing {
+    #[serde(default)]
+    pub channel: Channel,
     pub chat_id: i64,
     pub text: String,
     pub buttons: Vec<Vec<Button>>,
@@ -43,6 +72,7 @@ impl Outgoing {
     /// A plain message with buttons to `chat_id`.
     pub fn new(chat_id: i64, text: impl Into<String>, buttons: Vec<Vec<Button>>) -> Outgoing {
         Outgoing {
+            channel: Channel::Telegram,
             chat_id,
             text: text.into(),
             buttons,
@@ -50,6 +80,12 @@ impl Outgoing {
             numeric: false,
             document: None,
         }
+    }
+
+    /// The same message on another channel.
+    pub fn via(mut self, channel: Channel) -> Outgoing {
+        self.channel = channel;
+        self
     }
 }
 

@@ -19,13 +19,15 @@ pub struct Member {
     pub unreachable_at: Option<String>,
     /// Set by `members remove`: the member is no longer let in.
     pub removed_at: Option<String>,
+    /// The channel `chat_id` belongs to.
+    pub channel: String,
 }
 
 /// `SELECT <every Member column> FROM members <tail>`, as one literal.
 macro_rules! select_members {
     ($tail:literal) => {
         concat!(
-            "SELECT id, user_id, chat_id, display_name, role, unit_id, unreachable_at, removed_at FROM members ",
+            "SELECT id, user_id, chat_id, display_name, role, unit_id, unreachable_at, removed_at, channel FROM members ",
             $tail
         )
     };
@@ -44,6 +46,10 @@ pub async fn members_by_users(conn: &mut SqliteConnection, users: &[i64]) -> Res
 }
 
 impl Member {
+    pub fn channel(&self) -> crate::engine::Channel {
+        crate::engine::Channel::parse(&self.channel)
+    }
+
     pub fn is_board(&self) -> bool {
         self.role == "board"
     }
@@ -78,8 +84,10 @@ pub async fn board_members(conn: &mut SqliteConnection) -> Result<Vec<Member>> {
 }
 
 /// Registers (or re-binds) a Telegram user; returns the member id.
+#[allow(clippy::too_many_arguments)]
 pub async fn upsert_member(
     conn: &mut SqliteConnection,
+    channel: crate::engine::Channel,
     user_id: i64,
     chat_id: i64,
     name: &str,
@@ -88,8 +96,9 @@ pub async fn upsert_member(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO members (user_id, chat_id, display_name, role, unit_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, display_name = excluded.display_name,
+        "INSERT INTO members (user_id, chat_id, display_name, role, unit_id, created_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, channel = excluded.channel,
+         display_name = excluded.display_name,
          role = excluded.role, unit_id = excluded.unit_id, unreachable_at = NULL, removed_at = NULL
          RETURNING id",
     )
@@ -99,14 +108,21 @@ pub async fn upsert_member(
     .bind(role)
     .bind(unit_id)
     .bind(ts(now))
+    .bind(channel.as_str())
     .fetch_one(conn)
     .await
     .context("saving member")?)
 }
 
-pub async fn mark_unreachable(conn: &mut SqliteConnection, chat_id: i64, now: Option<DateTime<Utc>>) -> Result<()> {
-    sqlx::query("UPDATE members SET unreachable_at = ? WHERE chat_id = ?")
+pub async fn mark_unreachable(
+    conn: &mut SqliteConnection,
+    channel: crate::engine::Channel,
+    chat_id: i64,
+    now: Option<DateTime<Utc>>,
+) -> Result<()> {
+    sqlx::query("UPDATE members SET unreachable_at = ? WHERE channel = ? AND chat_id = ?")
         .bind(now.map(ts))
+        .bind(channel.as_str())
         .bind(chat_id)
         .execute(conn)
         .await

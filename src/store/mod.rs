@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+mod inbound;
 mod members;
 pub mod ops;
 mod outbox;
@@ -19,6 +20,7 @@ mod reports;
 mod units;
 mod views;
 
+pub use inbound::*;
 pub use members::*;
 pub use outbox::*;
 pub use reminders::*;

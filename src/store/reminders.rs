@@ -1,8 +1,8 @@
-//! Reminders sent, and delivery attempts.
+//! Reminders sent.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 use super::{Result, ts};
 
@@ -42,31 +42,4 @@ pub async fn reminder_exists(conn: &mut SqliteConnection, campaign: i64, target:
             .await
             .context("reading reminders")?;
     Ok(any.is_some())
-}
-
-/// A failed delivery attempt.
-pub async fn mark_attempt(pool: &SqlitePool, id: i64) -> Result<()> {
-    sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?")
-        .bind(id)
-        .execute(pool)
-        .await
-        .context("counting a delivery attempt")?;
-    Ok(())
-}
-
-/// Unsent messages committed before `older_than`, with fewer than `max_attempts` tries.
-pub async fn stale_unsent(
-    pool: &SqlitePool,
-    older_than: DateTime<Utc>,
-    max_attempts: i64,
-) -> Result<Vec<(i64, i64, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT o.id, o.chat_id, b.body FROM outbox o JOIN outbox_bodies b ON b.id = o.id
-         WHERE o.sent_at IS NULL AND o.created_at < ? AND o.attempts < ? ORDER BY o.id",
-    )
-    .bind(ts(older_than))
-    .bind(max_attempts)
-    .fetch_all(pool)
-    .await
-    .context("reading unsent messages")?)
 }

@@ -382,3 +382,14 @@ pub async fn set_answers(
     .context("saving answers")?;
     Ok(())
 }
+
+/// Whether the unit has started its report (any answer or status change).
+pub async fn has_report(conn: &mut SqliteConnection, campaign: i64, unit: i64) -> Result<bool> {
+    let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM reports WHERE campaign_id = ? AND unit_id = ?")
+        .bind(campaign)
+        .bind(unit)
+        .fetch_optional(conn)
+        .await
+        .context("reading report")?;
+    Ok(any.is_some())
+}

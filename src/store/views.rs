@@ -65,7 +65,7 @@ pub async fn campaign_data(conn: &mut SqliteConnection, campaign: i64) -> Result
         data.confirmed.entry(unit).or_default().push((rule, row));
     }
     let members: Vec<Member> = sqlx::query_as(
-        "SELECT id, user_id, chat_id, display_name, role, unit_id, unreachable_at, removed_at FROM members
+        "SELECT id, user_id, chat_id, display_name, role, unit_id, unreachable_at, removed_at, channel FROM members
          WHERE role = 'secretary' AND removed_at IS NULL ORDER BY id",
     )
     .fetch_all(&mut *conn)

@@ -67,6 +67,7 @@ fn update(chat: i64, id: i64, text: &str) -> Update {
             id,
         }),
         chat: ChatRef {
+            channel: chibo_bot::engine::Channel::Telegram,
             chat_id: chat,
             user_id: Some(chat),
             name: format!("Bí thư {chat}"),

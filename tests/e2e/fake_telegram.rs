@@ -80,6 +80,11 @@ pub enum Failure {
     ServerErrorHttp500,
     /// Any other error; `code` is used as the HTTP status too.
     Api { code: u16, description: String },
+    /// The call is carried out (the message is sent) but the answer comes only after
+    /// `after`: a client with a shorter timeout sees a timeout for a call that succeeded.
+    SlowAnswer { after: Duration },
+    /// The connection is dropped before any answer; nothing is carried out.
+    DroppedConnection,
 }
 
 /// One button of an inline keyboard.
@@ -837,6 +842,17 @@ impl FakeState {
 
     // ----- request handlers --------------------------------------------------
 
+    /// [`Self::handle`], noting unknown methods and refused calls.
+    fn handle_recorded(&mut self, method: &str, p: &Params) -> Result<Value, ApiErr> {
+        let reply = self.handle(method, p);
+        match &reply {
+            Ok(_) => {}
+            Err(e) if e.code == 404 => self.unknown.push(method.to_owned()),
+            Err(e) => self.rejected.push((method.to_owned(), e.description.clone())),
+        }
+        reply
+    }
+
     fn handle(&mut self, method: &str, p: &Params) -> Result<Value, ApiErr> {
         match method.to_ascii_lowercase().as_str() {
             "getme" => Ok(me_json()),
@@ -1123,19 +1139,31 @@ async fn handle_request(AxumState(shared): AxumState<Arc<Shared>>, req: Request)
     let reply = if method.eq_ignore_ascii_case("getUpdates") {
         get_updates(&shared, &method, &params).await
     } else {
-        let mut st = shared.lock();
-        st.calls.push((method.clone(), params.to_value()));
-        match st.take_failure(&method, params.i64("chat_id")) {
-            Some(failure) => Err(ApiErr::from(failure)),
-            None => {
-                let reply = st.handle(&method, &params);
-                match &reply {
-                    Ok(_) => {}
-                    Err(e) if e.code == 404 => st.unknown.push(method.clone()),
-                    Err(e) => st.rejected.push((method.clone(), e.description.clone())),
+        let mut slow = None;
+        let reply = {
+            let mut st = shared.lock();
+            st.calls.push((method.clone(), params.to_value()));
+            let failure = st.take_failure(&method, params.i64("chat_id"));
+            match failure {
+                Some(Failure::DroppedConnection) => None,
+                Some(Failure::SlowAnswer { after }) => {
+                    slow = Some(after);
+                    Some(st.handle(&method, &params))
                 }
-                reply
+                Some(failure) => Some(Err(ApiErr::from(failure))),
+                None => Some(st.handle_recorded(&method, &params)),
             }
+        };
+        if let Some(after) = slow {
+            shared.activity();
+            tokio::time::sleep(after).await;
+        }
+        match reply {
+            None => {
+                shared.activity();
+                return dropped_connection();
+            }
+            Some(r) => r,
         }
     };
     if reply.is_ok() {
@@ -1355,6 +1383,9 @@ impl From<Failure> for ApiErr {
             },
             Failure::ServerErrorHttp500 => ApiErr::new(500, "Internal Server Error"),
             Failure::Api { code, description } => ApiErr::new(code, &description),
+            Failure::SlowAnswer { .. } | Failure::DroppedConnection => {
+                unreachable!("handled before an answer is made")
+            }
         }
     }
 }
@@ -1368,6 +1399,19 @@ impl IntoResponse for ApiErr {
         let status = StatusCode::from_u16(self.http_status).unwrap_or(StatusCode::BAD_REQUEST);
         (status, JsonBody(body)).into_response()
     }
+}
+
+/// An answer whose body fails after the headers: the client sees the connection drop.
+fn dropped_connection() -> Response {
+    let body = axum::body::Body::from_stream(futures_util::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped"))
+    }));
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "100")
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 /// A JSON body (status set by the caller).

@@ -3,7 +3,6 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use chibo_bot::adapters::telegram::TgBot;
 use chibo_bot::admin;
 use chibo_bot::config::{Settings, Token};
 use chibo_bot::engine::Engine;
@@ -27,8 +26,6 @@ pub const WAIT: Duration = Duration::from_secs(15);
 pub struct TestBot {
     pub fake: FakeTelegram,
     pub engine: Engine,
-    /// The same rate-limited client the dispatcher uses.
-    pub bot: TgBot,
     pub dir: TempDir,
     runtime: TelegramRuntime,
 }
@@ -69,17 +66,40 @@ pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> Te
     }
     let engine = app.engine.clone();
     let runtime = app.start_telegram(None).await.expect("telegram side starts");
-    let bot = runtime.bot.clone();
     TestBot {
         fake,
         engine,
-        bot,
         dir,
         runtime,
     }
 }
 
 impl TestBot {
+    pub fn outbox(&self) -> &chibo_bot::outbox::OutboxHandle {
+        &self.runtime.outbox
+    }
+
+    /// Waits until every Telegram message committed so far has been delivered (or given up).
+    pub async fn outbox_drained(&self) {
+        let deadline = tokio::time::Instant::now() + WAIT * 4;
+        loop {
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' AND sent_at IS NULL AND failed_at IS NULL",
+            )
+            .fetch_one(self.pool())
+            .await
+            .expect("outbox");
+            if pending == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{pending} messages still unsent"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn pool(&self) -> &SqlitePool {
         self.engine.store().pool()
     }

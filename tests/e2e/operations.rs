@@ -43,8 +43,11 @@ fn db_path(bot: &TestBot) -> std::path::PathBuf {
 
 /// A secretary of `unit`, registered through the engine.
 async fn secretary(bot: &TestBot, unit: &str, chat: i64) -> ChatRef {
+    // The replies are delivered by the running bot's outbox worker: the chat must exist.
+    bot.fake.register_private_chat(chat);
     let code = bot.invite(Some(unit), "secretary").await;
     let who = ChatRef {
+        channel: chibo_bot::engine::Channel::Telegram,
         chat_id: chat,
         user_id: Some(chat),
         name: format!("Bí thư {unit}"),

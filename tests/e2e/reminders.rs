@@ -2,7 +2,6 @@
 //! across restarts and outages, none in quiet hours or after submission, blocked users
 //! marked, and a throttled fan-out to 2,000 units with 429 answers injected.
 
-use chibo_bot::adapters::telegram;
 use chibo_bot::reminders::Scheduler;
 use chibo_bot::store;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -24,7 +23,8 @@ fn vn(day: u32, hour: u32, min: u32) -> DateTime<Utc> {
 async fn pass(bot: &TestBot, now: DateTime<Utc>) -> usize {
     let scheduler = Scheduler::new(bot.engine.clone(), bot.engine.reminder_settings().clone());
     let (outcome, out) = scheduler.tick(now).await.expect("a reminder pass");
-    telegram::deliver(&bot.engine, &bot.bot, out).await;
+    bot.outbox().deliver(out);
+    bot.outbox_drained().await;
     // Reminders are read from the history; leave the event queues empty for the next exchange.
     for chat in [A, B, C, D, BOARD] {
         while bot.fake.next_for(chat, std::time::Duration::ZERO).await.is_some() {}
@@ -199,6 +199,7 @@ async fn a_fan_out_to_2000_units_with_429s_delivers_each_reminder_once() {
         let chat = 100_000 + i;
         store::upsert_member(
             &mut tx,
+            chibo_bot::engine::Channel::Telegram,
             chat,
             chat,
             &format!("Bí thư {i}"),

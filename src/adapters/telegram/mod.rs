@@ -2,41 +2,43 @@
 //! ([`translate`]), polled and acknowledged by [`Poller`] only after its batch has committed;
 //! outgoing messages become Bot API calls in [`send`].
 
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
+use std::time::Duration;
+
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, CallbackQueryId, Update as TgUpdate, UpdateKind};
 
-use crate::engine::{ChatRef, Inbound, Update, UpdateKey};
+use crate::engine::{Channel, ChatRef, Inbound, Update, UpdateKey};
 
 mod poll;
 mod send;
 
 pub use poll::{POLL_TIMEOUT_SECS, Poller};
-pub use send::{SendQueue, deliver, deliver_stale, run_reminders, run_sender, split_text};
+pub use send::{TelegramPort, classify};
 
 /// The channel name under which Telegram's update ids are recorded.
 pub const CHANNEL: &str = "telegram";
 
-/// The bot behind Telegram's rate limits: `per_sec` overall, `per_sec_chat` in one chat;
-/// a 429 answer freezes sending for its `retry_after` and the request is retried.
-pub type TgBot = Throttle<Bot>;
+/// The Bot API client (teloxide's own HTTP client). Rate limits, order and retries are the
+/// outbox worker's, not the client's.
+pub type TgBot = Bot;
 
-/// Builds the bot without reading the environment (a bad URL is an error, not a panic).
-/// Must be called inside the tokio runtime (the throttle spawns its worker).
-pub fn bot(token: &str, api_url: Option<url::Url>, per_sec: u32, per_sec_chat: u32) -> TgBot {
-    let bot = Bot::new(token);
-    let bot = match api_url {
+/// Builds the client without reading the environment. `timeout`: how long one request may
+/// take (the poll's long-poll time is added for `getUpdates`, see [`poll_bot`]).
+pub fn bot(token: &str, api_url: Option<url::Url>, timeout: Duration) -> anyhow::Result<TgBot> {
+    let client = teloxide::net::default_reqwest_settings()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| anyhow::anyhow!("building the HTTP client: {e}"))?;
+    let bot = Bot::with_client(token, client);
+    Ok(match api_url {
         Some(u) => bot.set_api_url(u),
         None => bot,
-    };
-    let limits = Limits {
-        messages_per_sec_overall: per_sec,
-        messages_per_sec_chat: per_sec_chat,
-        messages_per_min_chat: per_sec_chat.saturating_mul(60),
-        messages_per_min_channel_or_supergroup: 20,
-    };
-    Throttle::new_spawn(bot, limits)
+    })
+}
+
+/// The client for long polling: its timeout outlasts the long poll.
+pub fn poll_bot(token: &str, api_url: Option<url::Url>) -> anyhow::Result<TgBot> {
+    bot(token, api_url, Duration::from_secs(u64::from(POLL_TIMEOUT_SECS) + 10))
 }
 
 /// The commands shown in Telegram's menu.
@@ -65,6 +67,7 @@ pub async fn register_commands(bot: &TgBot) {
 
 fn chat_ref(msg: &Message) -> ChatRef {
     ChatRef {
+        channel: Channel::Telegram,
         chat_id: msg.chat.id.0,
         user_id: msg.from.as_ref().and_then(|u| i64::try_from(u.id.0).ok()),
         name: msg.from.as_ref().map(|u| u.full_name()).unwrap_or_default(),
@@ -94,6 +97,7 @@ pub fn translate(update: &TgUpdate) -> Option<(Update, Option<CallbackQueryId>)>
         UpdateKind::CallbackQuery(q) => {
             let message = q.message.as_ref()?;
             let chat = ChatRef {
+                channel: Channel::Telegram,
                 chat_id: message.chat().id.0,
                 user_id: i64::try_from(q.from.id.0).ok(),
                 name: q.from.full_name(),
@@ -109,42 +113,4 @@ pub fn translate(update: &TgUpdate) -> Option<(Update, Option<CallbackQueryId>)>
         _ => return None,
     };
     Some((Update { key, chat, input }, callback))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::send::MAX_TEXT;
-    use super::*;
-
-    #[test]
-    fn long_texts_are_split_on_line_breaks_under_the_limit() {
-        let line = "x".repeat(1500);
-        let text = [line.as_str(); 5].join("\n");
-        let parts = split_text(&text);
-        assert_eq!(parts.len(), 3);
-        assert!(parts.iter().all(|p| p.chars().count() <= MAX_TEXT));
-        assert_eq!(parts.join("\n"), text);
-        assert_eq!(split_text("ngắn"), vec!["ngắn".to_owned()]);
-    }
-
-    #[tokio::test]
-    async fn the_client_is_throttled_to_the_configured_limits() {
-        let bot = bot("1:TEST", None, 30, 1);
-        let l = bot.limits().await;
-        assert_eq!(
-            (
-                l.messages_per_sec_overall,
-                l.messages_per_sec_chat,
-                l.messages_per_min_chat
-            ),
-            (30, 1, 60)
-        );
-    }
-
-    #[test]
-    fn a_single_huge_line_is_cut() {
-        let parts = split_text(&"y".repeat(9000));
-        assert_eq!(parts.len(), 3);
-        assert!(parts.iter().all(|p| p.chars().count() <= MAX_TEXT));
-    }
 }

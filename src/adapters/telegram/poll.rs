@@ -12,8 +12,9 @@ use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, CallbackQueryId, Update as TgUpdate};
 use tokio::sync::watch;
 
-use super::{CHANNEL, SendQueue, TgBot, translate};
-use crate::engine::{Delivery, Engine, Outgoing, Update, text};
+use super::{CHANNEL, TgBot, translate};
+use crate::engine::{Engine, Outgoing, Update, text};
+use crate::outbox::OutboxHandle;
 use crate::store;
 
 /// Long-poll timeout of `getUpdates`, in seconds.
@@ -24,17 +25,17 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub struct Poller {
     engine: Engine,
     bot: TgBot,
-    queue: SendQueue,
+    outbox: OutboxHandle,
     /// Updates already told "temporary error" while the database could not be written.
     apologised: HashSet<i64>,
 }
 
 impl Poller {
-    pub fn new(engine: Engine, bot: TgBot, queue: SendQueue) -> Poller {
+    pub fn new(engine: Engine, bot: TgBot, outbox: OutboxHandle) -> Poller {
         Poller {
             engine,
             bot,
-            queue,
+            outbox,
             apologised: HashSet::new(),
         }
     }
@@ -119,37 +120,22 @@ impl Poller {
             .filter(|(u, _)| u.key.is_none_or(|k| !applied.duplicates.contains(&k)))
             .filter_map(|(_, c)| c)
             .collect();
-        if !fresh.is_empty() {
-            let bot = self.bot.clone();
-            tokio::spawn(async move {
-                for id in fresh {
-                    if let Err(e) = bot.answer_callback_query(id).await {
-                        tracing::debug!(error.message = %e, "answerCallbackQuery failed");
-                    }
-                }
-            });
+        for id in fresh {
+            self.outbox.answer_button(id.0);
         }
-        if !applied.deliveries.is_empty() {
-            let _ = self.queue.send(applied.deliveries);
-        }
+        self.outbox.deliver(applied.deliveries);
         Ok(())
     }
 
     /// Tells each writer once that their message was not saved yet (it will be applied when
     /// the database recovers, since the batch is not acknowledged).
     fn apologise(&mut self, updates: &[TgUpdate]) {
-        let mut out = Vec::new();
         for (u, _) in updates.iter().filter_map(translate) {
             let Some(k) = u.key else { continue };
             if u.chat.private && self.apologised.insert(k.id) {
-                out.push(Delivery {
-                    outbox_id: None,
-                    message: Outgoing::new(u.chat.chat_id, text::TEMPORARY_ERROR, vec![]),
-                });
+                self.outbox
+                    .send_now(Outgoing::new(u.chat.chat_id, text::TEMPORARY_ERROR, vec![]));
             }
-        }
-        if !out.is_empty() {
-            let _ = self.queue.send(out);
         }
     }
 }

@@ -1,0 +1,538 @@
+//! The outbox worker: the only sender, in the bot and in every command that sends.
+//!
+//! - It claims committed messages of its channel from the outbox (the claim expires, so a
+//!   dead sender's messages are taken over) and sends them through a [`Port`].
+//! - Sending is immediate while under the limits: token buckets for the channel's overall
+//!   rate and for each chat, with a small burst so that a step's messages leave at once.
+//! - Order is strict per chat: a message that failed holds back that chat's later ones.
+//! - Timeouts, server errors and dropped connections are retried with a pause that doubles
+//!   from about a second; a 429 is honoured with its `retry_after`; an edit stays an edit;
+//!   a button's answer is retried while it is still valid. Attempts are capped (also across
+//!   restarts); what stays undeliverable is logged and shown to the board.
+//! - What was delivered is marked in one commit per pass.
+
+pub mod port;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+pub use port::{Port, SendError};
+
+use crate::engine::{Delivery, Outgoing};
+use crate::store::{self, Settled, Store};
+
+/// Sending limits of a channel.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Messages per second overall (Telegram: 30).
+    pub per_sec: u32,
+    /// Messages per second to one chat (Telegram: about 1).
+    pub per_chat_per_sec: u32,
+    /// Messages one chat may get at once before the per-chat rate applies.
+    pub chat_burst: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_sec: 30,
+            per_chat_per_sec: 1,
+            chat_burst: 3,
+        }
+    }
+}
+
+/// Retry policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub first_pause: Duration,
+    pub max_pause: Duration,
+    /// Failed attempts after which a message is given up (429s do not count).
+    pub max_attempts: u32,
+    /// How long a claim holds; renewed while the message is held.
+    pub claim_for: Duration,
+    /// How long a button press may still be answered.
+    pub answer_valid_for: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            first_pause: Duration::from_secs(1),
+            max_pause: Duration::from_secs(300),
+            max_attempts: 10,
+            claim_for: Duration::from_secs(60),
+            answer_valid_for: Duration::from_secs(15),
+        }
+    }
+}
+
+enum Job {
+    /// New rows were committed: claim them.
+    Wake,
+    /// A message that is not in the outbox (a document, a note that the database is down).
+    Direct(Outgoing),
+    /// A button press to answer.
+    Answer(String),
+}
+
+/// How the rest of the program hands work to the worker. Cheap to clone.
+#[derive(Clone)]
+pub struct OutboxHandle {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl OutboxHandle {
+    /// Committed messages are waiting.
+    pub fn wake(&self) {
+        let _ = self.jobs.send(Job::Wake);
+    }
+    /// Hands over a step's deliveries: committed ones are claimed from the outbox, the
+    /// others (documents) are sent as they are.
+    pub fn deliver(&self, deliveries: Vec<Delivery>) {
+        let mut committed = false;
+        for d in deliveries {
+            match d.outbox_id {
+                Some(_) => committed = true,
+                None => {
+                    let _ = self.jobs.send(Job::Direct(d.message));
+                }
+            }
+        }
+        if committed {
+            self.wake();
+        }
+    }
+    /// Sends a message that is not in the outbox.
+    pub fn send_now(&self, message: Outgoing) {
+        let _ = self.jobs.send(Job::Direct(message));
+    }
+    pub fn answer_button(&self, callback_id: String) {
+        let _ = self.jobs.send(Job::Answer(callback_id));
+    }
+}
+
+struct Item {
+    id: Option<i64>,
+    message: Outgoing,
+    attempts: u32,
+    /// Parts of a long text already delivered.
+    part: usize,
+    /// The edit was refused for good: send the text as a new message.
+    as_new: bool,
+}
+
+#[derive(Default)]
+struct ChatQueue {
+    items: VecDeque<Item>,
+    busy: bool,
+    not_before: Option<Instant>,
+}
+
+type Outcome = (i64, Item, Result<(), SendError>);
+
+pub struct Worker {
+    store: Store,
+    port: Arc<dyn Port>,
+    owner: String,
+    policy: Policy,
+    overall: Arc<DefaultDirectRateLimiter>,
+    per_chat: Arc<DefaultKeyedRateLimiter<i64>>,
+    jobs: mpsc::UnboundedReceiver<Job>,
+    chats: HashMap<i64, ChatQueue>,
+    held: HashSet<i64>,
+    settled: Settled,
+    unreachable: Vec<i64>,
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
+}
+
+impl Worker {
+    /// A worker for `port`'s channel; `owner` names its claims (the bot uses one fixed name
+    /// and takes over its previous run's claims; a command uses a name of its own).
+    pub fn new(
+        store: Store,
+        port: Arc<dyn Port>,
+        owner: &str,
+        limits: Limits,
+        policy: Policy,
+    ) -> (Worker, OutboxHandle) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let per_chat = Quota::per_second(nonzero(limits.per_chat_per_sec)).allow_burst(nonzero(limits.chat_burst));
+        let worker = Worker {
+            store,
+            port,
+            owner: owner.to_owned(),
+            policy,
+            overall: Arc::new(RateLimiter::direct(Quota::per_second(nonzero(limits.per_sec)))),
+            per_chat: Arc::new(RateLimiter::keyed(per_chat)),
+            jobs: rx,
+            chats: HashMap::new(),
+            held: HashSet::new(),
+            settled: Settled::default(),
+            unreachable: Vec::new(),
+        };
+        (worker, OutboxHandle { jobs: tx })
+    }
+
+    /// Gives back the claims this owner left behind (the bot's previous run).
+    pub async fn take_over(&self) -> anyhow::Result<()> {
+        let n = store::release(self.store.pool(), &self.owner).await?;
+        if n > 0 {
+            tracing::info!(count = n, "taking over messages left from the last run");
+        }
+        Ok(())
+    }
+
+    /// Sends until `stop` turns true, then finishes what is in flight and gives back its
+    /// claims.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let mut tasks: JoinSet<Outcome> = JoinSet::new();
+        let mut claim_due = true;
+        let mut last_renew = Instant::now();
+        loop {
+            if claim_due {
+                claim_due = false;
+                self.claim().await;
+            }
+            self.start(&mut tasks);
+            self.flush().await;
+            if last_renew.elapsed() > self.policy.claim_for / 3 {
+                last_renew = Instant::now();
+                self.renew().await;
+            }
+            let wake_at = self.next_wake();
+            tokio::select! {
+                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                    self.finished(done);
+                    while let Some(more) = tasks.try_join_next() {
+                        self.finished(more);
+                    }
+                }
+                job = self.jobs.recv() => match job {
+                    Some(job) => claim_due = self.take(job),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(wake_at) => claim_due = true,
+                _ = stop.changed() => break,
+            }
+            while let Ok(job) = self.jobs.try_recv() {
+                claim_due |= self.take(job);
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            self.finished(done);
+        }
+        self.flush().await;
+        if let Err(e) = store::release(self.store.pool(), &self.owner).await {
+            tracing::warn!(error.message = %e, "could not give back claims");
+        }
+    }
+
+    /// Sends what is due now and returns when nothing of this channel is left to send or
+    /// everything left waits for a retry (a command that sends, then exits).
+    pub async fn drain(mut self, patience: Duration) {
+        let deadline = Instant::now() + patience;
+        let mut tasks: JoinSet<Outcome> = JoinSet::new();
+        loop {
+            self.claim().await;
+            while let Ok(job) = self.jobs.try_recv() {
+                self.take(job);
+            }
+            self.start(&mut tasks);
+            if tasks.is_empty() && self.chats.values().all(|q| q.items.is_empty()) {
+                break;
+            }
+            let wake_at = self.next_wake().min(deadline);
+            tokio::select! {
+                Some(done) = tasks.join_next(), if !tasks.is_empty() => self.finished(done),
+                _ = tokio::time::sleep_until(wake_at) => {}
+            }
+            self.flush().await;
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            self.finished(done);
+        }
+        self.flush().await;
+        if let Err(e) = store::release(self.store.pool(), &self.owner).await {
+            tracing::warn!(error.message = %e, "could not give back claims");
+        }
+    }
+
+    /// True when the outbox should be looked at.
+    fn take(&mut self, job: Job) -> bool {
+        match job {
+            Job::Wake => true,
+            Job::Direct(message) => {
+                self.push(Item {
+                    id: None,
+                    message,
+                    attempts: 0,
+                    part: 0,
+                    as_new: false,
+                });
+                false
+            }
+            Job::Answer(id) => {
+                let port = Arc::clone(&self.port);
+                let policy = self.policy;
+                tokio::spawn(answer(port, id, policy));
+                false
+            }
+        }
+    }
+
+    fn push(&mut self, item: Item) {
+        self.chats
+            .entry(item.message.chat_id)
+            .or_default()
+            .items
+            .push_back(item);
+    }
+
+    async fn claim(&mut self) {
+        let now = Utc::now();
+        let until =
+            now + chrono::Duration::from_std(self.policy.claim_for).unwrap_or_else(|_| chrono::Duration::seconds(60));
+        match store::claim(self.store.pool(), self.port.channel(), &self.owner, now, until, 1000).await {
+            Ok(rows) => {
+                for c in rows {
+                    if self.held.insert(c.id) {
+                        self.push(Item {
+                            id: Some(c.id),
+                            message: c.message,
+                            attempts: u32::try_from(c.attempts).unwrap_or(u32::MAX),
+                            part: 0,
+                            as_new: false,
+                        });
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error.message = %e, "cannot claim messages"),
+        }
+    }
+
+    async fn renew(&self) {
+        let ids: Vec<i64> = self.held.iter().copied().collect();
+        let until = Utc::now()
+            + chrono::Duration::from_std(self.policy.claim_for).unwrap_or_else(|_| chrono::Duration::seconds(60));
+        if let Err(e) = store::renew(self.store.pool(), &self.owner, &ids, until).await {
+            tracing::warn!(error.message = %e, "cannot renew claims");
+        }
+    }
+
+    /// Starts sending the head of every chat that is free and due.
+    fn start(&mut self, tasks: &mut JoinSet<Outcome>) {
+        let now = Instant::now();
+        for (chat, q) in self.chats.iter_mut() {
+            if q.busy || q.not_before.is_some_and(|t| t > now) {
+                continue;
+            }
+            let Some(item) = q.items.pop_front() else { continue };
+            q.busy = true;
+            let (port, overall, per_chat, chat) = (
+                Arc::clone(&self.port),
+                Arc::clone(&self.overall),
+                Arc::clone(&self.per_chat),
+                *chat,
+            );
+            tasks.spawn(async move {
+                let mut item = item;
+                let r = send(&*port, &overall, &per_chat, &mut item).await;
+                (chat, item, r)
+            });
+        }
+    }
+
+    fn finished(&mut self, done: Result<Outcome, tokio::task::JoinError>) {
+        let (chat, mut item, result) = match done {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error.message = %e, "a send task failed");
+                return;
+            }
+        };
+        let policy = self.policy;
+        let q = self.chats.entry(chat).or_default();
+        q.busy = false;
+        let done = |item: &Item, settled: &mut Settled, held: &mut HashSet<i64>| {
+            if let Some(id) = item.id {
+                settled.sent.push(id);
+                held.remove(&id);
+            }
+        };
+        match result {
+            Ok(()) => {
+                q.not_before = None;
+                done(&item, &mut self.settled, &mut self.held);
+            }
+            Err(SendError::Unreachable) => {
+                tracing::info!(chat_id = chat, "the member cannot be reached; marked unreachable");
+                self.unreachable.push(chat);
+                done(&item, &mut self.settled, &mut self.held);
+            }
+            Err(SendError::RetryAfter(wait)) => {
+                tracing::info!(
+                    chat_id = chat,
+                    wait_s = wait.as_secs(),
+                    "asked to wait; the message will follow"
+                );
+                q.not_before = Some(Instant::now() + wait);
+                q.items.push_front(item);
+            }
+            Err(SendError::Transient(e)) => {
+                item.attempts += 1;
+                if item.attempts >= policy.max_attempts {
+                    tracing::error!(chat_id = chat, attempts = item.attempts, error = %e, "message given up after the last attempt");
+                    if let Some(id) = item.id {
+                        self.settled.failed.push((id, e));
+                        self.held.remove(&id);
+                    }
+                    q.not_before = None;
+                } else {
+                    let pause = pause(&policy, item.attempts);
+                    tracing::warn!(chat_id = chat, attempts = item.attempts, pause_ms = pause.as_millis() as u64, error = %e, "message not delivered; it will be tried again");
+                    q.not_before = Some(Instant::now() + pause);
+                    if let Some(id) = item.id {
+                        let at = Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default();
+                        self.settled.retry.push((id, i64::from(item.attempts), at, e));
+                    }
+                    q.items.push_front(item);
+                }
+            }
+            Err(SendError::Permanent(e)) => {
+                tracing::error!(chat_id = chat, error = %e, "message refused by the channel; given up");
+                if let Some(id) = item.id {
+                    self.settled.failed.push((id, e));
+                    self.held.remove(&id);
+                }
+            }
+        }
+        if q.items.is_empty() && !q.busy {
+            self.chats.remove(&chat);
+        }
+    }
+
+    /// Records the pass in one commit.
+    async fn flush(&mut self) {
+        let now = Utc::now();
+        if !self.unreachable.is_empty() {
+            let channel = self.port.channel();
+            for chat in std::mem::take(&mut self.unreachable) {
+                let r = async {
+                    let mut conn = self.store.conn().await?;
+                    store::mark_unreachable(&mut conn, channel, chat, Some(now)).await
+                }
+                .await;
+                if let Err(e) = r {
+                    tracing::error!(error.message = %e, "cannot record an unreachable member");
+                }
+            }
+        }
+        if self.settled.is_empty() {
+            return;
+        }
+        let settled = std::mem::take(&mut self.settled);
+        if let Err(e) = store::settle(self.store.pool(), &settled, now).await {
+            // Delivered messages not marked are sent again by a later run (at least once).
+            tracing::error!(error.message = %e, "cannot record delivered messages");
+        }
+    }
+
+    fn next_wake(&self) -> Instant {
+        let now = Instant::now();
+        let soonest = self
+            .chats
+            .values()
+            .filter(|q| !q.busy && !q.items.is_empty())
+            .filter_map(|q| q.not_before)
+            .min();
+        // Other senders' rows and expired claims are looked at every second.
+        soonest
+            .unwrap_or(now + Duration::from_secs(1))
+            .min(now + Duration::from_secs(1))
+            .max(now)
+    }
+}
+
+fn pause(policy: &Policy, attempts: u32) -> Duration {
+    let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
+    (policy.first_pause * factor).min(policy.max_pause)
+}
+
+/// Sends one message (all its parts), waiting for the rate limits first.
+async fn send(
+    port: &dyn Port,
+    overall: &DefaultDirectRateLimiter,
+    per_chat: &DefaultKeyedRateLimiter<i64>,
+    item: &mut Item,
+) -> Result<(), SendError> {
+    let m = &item.message;
+    let chat = m.chat_id;
+    if let Some(doc) = &m.document {
+        per_chat.until_key_ready(&chat).await;
+        overall.until_ready().await;
+        return port.send_document(chat, doc, &m.text).await;
+    }
+    let parts = port::split_text(&m.text, port.max_text());
+    let last = parts.len() - 1;
+    while item.part <= last {
+        let i = item.part;
+        let buttons: &[Vec<crate::engine::Button>] = if i == last { &m.buttons } else { &[] };
+        per_chat.until_key_ready(&chat).await;
+        overall.until_ready().await;
+        let edit = if i == 0 && !item.as_new { m.edit_message } else { None };
+        match edit {
+            Some(message_id) => match port.edit_text(chat, message_id, &parts[i], buttons).await {
+                Ok(()) => {}
+                Err(SendError::Permanent(_)) => {
+                    // Too old or gone: the text goes out as a new message.
+                    item.as_new = true;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            },
+            None => port.send_text(chat, &parts[i], buttons).await?,
+        }
+        item.part += 1;
+    }
+    Ok(())
+}
+
+/// Answers a button press, retrying while the press is still valid.
+async fn answer(port: Arc<dyn Port>, id: String, policy: Policy) {
+    let until = Instant::now() + policy.answer_valid_for;
+    let mut attempts = 0;
+    loop {
+        let wait = match port.answer_button(&id).await {
+            Ok(()) | Err(SendError::Unreachable | SendError::Permanent(_)) => return,
+            Err(SendError::RetryAfter(d)) => d,
+            Err(SendError::Transient(e)) => {
+                attempts += 1;
+                tracing::debug!(error = %e, "answering a button failed; trying again");
+                pause(&policy, attempts)
+            }
+        };
+        if Instant::now() + wait > until {
+            tracing::info!("a button press could not be answered in time");
+            return;
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests;
