@@ -155,12 +155,16 @@ pub struct UnitStatus {
     pub started: bool,
     pub submitted_at: Option<DateTime<Utc>>,
     pub secretaries: Vec<String>,
+    /// Messages to the unit's secretaries the bot gave up on.
+    pub undelivered: usize,
 }
 
 /// Every unit with its report status in the campaign.
 pub async fn unit_statuses(store: &Store, campaign: i64) -> anyhow::Result<Vec<UnitStatus>> {
     let mut conn = store.conn().await?;
     let mut out = Vec::new();
+    let undelivered: std::collections::HashMap<i64, usize> =
+        store::undelivered_by_unit(&mut conn, None).await?.into_iter().collect();
     for u in store::units(&mut conn).await? {
         let r = store::report(&mut conn, campaign, u.id).await?;
         let started = store::has_report(&mut conn, campaign, u.id).await?;
@@ -176,6 +180,7 @@ pub async fn unit_statuses(store: &Store, campaign: i64) -> anyhow::Result<Vec<U
             started,
             submitted_at: r.submitted_at,
             secretaries,
+            undelivered: undelivered.get(&u.id).copied().unwrap_or(0),
         });
     }
     Ok(out)

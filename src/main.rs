@@ -173,7 +173,12 @@ async fn main() -> anyhow::Result<()> {
                         } else {
                             u.secretaries.join(", ")
                         };
-                        println!("{:<14} {:<40} {}{}  [{}]", u.code, u.name, status, at, who);
+                        let lost = if u.undelivered > 0 {
+                            format!("  ({} messages undeliverable)", u.undelivered)
+                        } else {
+                            String::new()
+                        };
+                        println!("{:<14} {:<40} {}{}  [{}]{lost}", u.code, u.name, status, at, who);
                     }
                 }
             }

@@ -65,6 +65,8 @@ pub struct UnitView {
     pub submitted_at: Option<DateTime<Utc>>,
     pub ctx: UnitCtx,
     pub secretaries: Vec<Member>,
+    /// Messages to the unit's secretaries the bot gave up on.
+    pub undelivered: usize,
 }
 
 impl UnitView {
@@ -93,13 +95,15 @@ impl Engine {
                     status: Status::Draft,
                     submitted_at: None,
                 });
-                view_of(
+                let mut v = view_of(
                     unit,
                     report,
                     started,
                     ctx,
                     data.secretaries.remove(&id).unwrap_or_default(),
-                )
+                );
+                v.undelivered = data.undelivered.remove(&id).unwrap_or(0);
+                v
             })
             .collect())
     }
@@ -109,7 +113,13 @@ impl Engine {
         let (ctx, report) = self.load_ctx(conn, &unit).await?;
         let started = store::has_report(conn, self.campaign().id, unit.id).await?;
         let secretaries = store::members_of_unit(conn, unit.id).await?;
-        Ok(view_of(unit, report, started, ctx, secretaries))
+        let undelivered = store::undelivered_by_unit(conn, Some(unit.id))
+            .await?
+            .first()
+            .map_or(0, |(_, n)| *n);
+        let mut v = view_of(unit, report, started, ctx, secretaries);
+        v.undelivered = undelivered;
+        Ok(v)
     }
 
     /// The progress text the board sees in `/tiendo` and the daily summary.
@@ -297,6 +307,18 @@ impl Engine {
             s.push_str(&format!(
                 "\n\n⚠️ Không liên lạc được (đã chặn bot):\n• {}",
                 unreachable.join("\n• ")
+            ));
+        }
+        let undelivered: Vec<String> = views
+            .iter()
+            .filter(|v| v.undelivered > 0)
+            .map(|v| text::undelivered_line(&v.unit.name, v.undelivered))
+            .collect();
+        if !undelivered.is_empty() {
+            s.push_str(&format!(
+                "\n\n{}\n• {}",
+                text::UNDELIVERED_HEAD,
+                undelivered.join("\n• ")
             ));
         }
         let no_secretary: Vec<&str> = views
@@ -656,6 +678,7 @@ fn view_of(
         submitted_at: report.submitted_at,
         ctx,
         secretaries,
+        undelivered: 0,
     }
 }
 

@@ -13,6 +13,12 @@ pub const INVITE_UNKNOWN: &str =
     "Mã mời không đúng. Đồng chí kiểm tra lại rồi gửi mã, hoặc liên hệ Ban Tổ chức Huyện ủy để được cấp mã.";
 pub const INVITE_USED: &str =
     "Mã mời này đã được dùng. Mỗi mã chỉ dùng một lần; đề nghị Ban Tổ chức Huyện ủy cấp mã mới.";
+pub const UNDELIVERED_HEAD: &str = "📵 Tin nhắn không gửi được sau nhiều lần thử (đề nghị liên hệ trực tiếp):";
+
+pub fn undelivered_line(unit: &str, n: usize) -> String {
+    format!("{unit} — {n} tin")
+}
+
 pub const MEMBER_REMOVED: &str = "Tài khoản của đồng chí đã được gỡ khỏi danh sách nhập báo cáo. Nếu đồng chí vẫn phụ trách báo cáo, đề nghị Ban Tổ chức cấp mã mời mới rồi gửi mã đó vào đây.";
 pub const STILL_REGISTERED: &str = "Tài khoản của đồng chí vẫn giữ nguyên như trước. Gõ /menu để tiếp tục.";
 pub const NOT_A_CODE: &str =

@@ -17,6 +17,8 @@ pub struct CampaignData {
     pub answers: HashMap<i64, Vec<(String, String, Option<String>)>>,
     pub confirmed: HashMap<i64, Vec<(String, String)>>,
     pub secretaries: HashMap<i64, Vec<Member>>,
+    /// Messages to the unit's secretaries given up after the last attempt.
+    pub undelivered: HashMap<i64, usize>,
 }
 
 /// Every unit and its report data, in six queries.
@@ -75,6 +77,9 @@ pub async fn campaign_data(conn: &mut SqliteConnection, campaign: i64) -> Result
         if let Some(u) = m.unit_id {
             data.secretaries.entry(u).or_default().push(m);
         }
+    }
+    for (unit, n) in undelivered_by_unit(&mut *conn, None).await? {
+        data.undelivered.insert(unit, n);
     }
     Ok((units, data))
 }
@@ -148,4 +153,23 @@ pub async fn unit_data(conn: &mut SqliteConnection, campaign: i64, unit: i64) ->
         answers,
         confirmed,
     }))
+}
+
+/// Messages given up after the last attempt, by the unit of the member they were for (one
+/// unit, or all).
+pub async fn undelivered_by_unit(conn: &mut SqliteConnection, unit: Option<i64>) -> Result<Vec<(i64, usize)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT m.unit_id, COUNT(*) FROM outbox o
+         JOIN members m ON m.channel = o.channel AND m.chat_id = o.chat_id
+         WHERE o.failed_at IS NOT NULL AND m.unit_id IS NOT NULL AND (?1 IS NULL OR m.unit_id = ?1)
+         GROUP BY m.unit_id",
+    )
+    .bind(unit)
+    .fetch_all(conn)
+    .await
+    .context("counting undeliverable messages")?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, n)| (u, usize::try_from(n).unwrap_or(0)))
+        .collect())
 }

@@ -51,6 +51,9 @@ pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> Te
     // Tests send hundreds of messages to one chat; the rate limits are tested on their own.
     settings.max_per_sec = 10_000;
     settings.max_per_sec_chat = 10_000;
+    settings.chat_burst = 10_000;
+    // Short, so that a slow answer counts as a timeout within a test's patience.
+    settings.send_timeout = Duration::from_secs(3);
     let app = Application::build(settings, Utc::now())
         .await
         .expect("application builds");

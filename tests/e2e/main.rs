@@ -4,6 +4,8 @@
 mod board;
 mod console;
 mod crash;
+mod delivery;
+mod delivery_wiring;
 mod exactly_once;
 mod fake_selftest;
 mod fake_telegram;
