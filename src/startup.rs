@@ -112,8 +112,15 @@ impl Application {
     /// exits non-zero and a service manager restarts it.
     pub async fn run_telegram(self) -> anyhow::Result<()> {
         let mut rt = self.start_telegram(Some(Duration::from_secs(60))).await?;
+        let reminders = async {
+            match rt.reminders.as_mut() {
+                Some(h) => h.await,
+                None => std::future::pending().await,
+            }
+        };
         let failure = tokio::select! {
             _ = shutdown_signal() => None,
+            r = reminders => Some(format!("the reminder loop ended: {:?}", r.map_err(|e| e.to_string()))),
             r = &mut rt.poller => Some(format!("the poller ended: {:?}", r.map_err(|e| e.to_string()))),
             r = &mut rt.sender => Some(format!("the outbox worker ended: {:?}", r.map_err(|e| e.to_string()))),
         };
