@@ -7,6 +7,7 @@ pub mod domain;
 pub mod engine;
 pub mod export;
 pub mod form;
+pub mod message;
 pub mod outbox;
 pub mod reminders;
 pub mod startup;

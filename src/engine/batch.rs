@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use super::board::{UnitView, needs_all_units};
 use super::state::State;
+use super::views::{UnitView, needs_all_units};
 use super::{Channel, ChatRef, Delivery, Engine, EngineError, Inbound, Outgoing, Reply, text};
 use crate::store::{self, Member, Tx};
 

@@ -5,11 +5,15 @@ pub mod batch;
 pub mod board;
 pub mod check;
 pub mod flow;
-pub mod reply;
+/// The message types, where the engine's code has always found them.
+pub mod reply {
+    pub use crate::message::*;
+}
 pub mod state;
 #[cfg(test)]
 mod tests;
 pub mod text;
+pub mod views;
 
 use std::collections::HashMap;
 use std::sync::Arc;

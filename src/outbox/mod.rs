@@ -26,7 +26,7 @@ use tokio::time::Instant;
 
 pub use port::{Port, SendError};
 
-use crate::engine::{Delivery, Outgoing};
+use crate::message::{Delivery, Outgoing};
 use crate::store::{self, Settled, Store};
 
 /// Sending limits of a channel.
@@ -491,7 +491,7 @@ async fn send(
     let last = parts.len() - 1;
     while item.part <= last {
         let i = item.part;
-        let buttons: &[Vec<crate::engine::Button>] = if i == last { &m.buttons } else { &[] };
+        let buttons: &[Vec<crate::message::Button>] = if i == last { &m.buttons } else { &[] };
         per_chat.until_key_ready(&chat).await;
         overall.until_ready().await;
         let edit = if i == 0 && !item.as_new { m.edit_message } else { None };

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::engine::{Button, Channel, Document};
+use crate::message::{Button, Channel, Document};
 
 /// Why a call failed, as far as delivery is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::port::{Call, RecordingPort};
 use super::*;
-use crate::engine::{Channel, Outgoing};
+use crate::message::{Channel, Outgoing};
 use crate::store::Store;
 
 async fn store(dir: &tempfile::TempDir) -> Store {

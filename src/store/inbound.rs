@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{Result, ts};
-use crate::engine::Channel;
+use crate::message::Channel;
 
 /// Conversation states of many chats of one channel at once.
 pub async fn conversations(conn: &mut SqliteConnection, channel: Channel, chats: &[i64]) -> Result<Vec<(i64, String)>> {

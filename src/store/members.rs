@@ -46,8 +46,8 @@ pub async fn members_by_users(conn: &mut SqliteConnection, users: &[i64]) -> Res
 }
 
 impl Member {
-    pub fn channel(&self) -> crate::engine::Channel {
-        crate::engine::Channel::parse(&self.channel)
+    pub fn channel(&self) -> crate::message::Channel {
+        crate::message::Channel::parse(&self.channel)
     }
 
     pub fn is_board(&self) -> bool {
@@ -87,7 +87,7 @@ pub async fn board_members(conn: &mut SqliteConnection) -> Result<Vec<Member>> {
 #[allow(clippy::too_many_arguments)]
 pub async fn upsert_member(
     conn: &mut SqliteConnection,
-    channel: crate::engine::Channel,
+    channel: crate::message::Channel,
     user_id: i64,
     chat_id: i64,
     name: &str,
@@ -116,7 +116,7 @@ pub async fn upsert_member(
 
 pub async fn mark_unreachable(
     conn: &mut SqliteConnection,
-    channel: crate::engine::Channel,
+    channel: crate::message::Channel,
     chat_id: i64,
     now: Option<DateTime<Utc>>,
 ) -> Result<()> {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{Result, parse_ts, ts};
-use crate::engine::{Channel, Delivery, Outgoing};
+use crate::message::{Channel, Delivery, Outgoing};
 
 /// Puts a message in the outbox (in the caller's transaction) and returns it as a delivery.
 pub async fn queue(conn: &mut SqliteConnection, message: Outgoing, now: DateTime<Utc>) -> Result<Delivery> {

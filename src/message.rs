@@ -1,11 +1,12 @@
-//! What the engine says: text with buttons, channel-agnostic.
+//! Messages, channel-agnostic: what the engine says (text with buttons, a document) and
+//! where it goes (a channel and that channel's chat id). Below both the engine and the store.
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     pub label: String,
-    /// Encoded [`super::state::Action`].
+    /// Encoded `crate::engine::state::Action`.
     pub data: String,
 }
 
