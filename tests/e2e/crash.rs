@@ -154,8 +154,15 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice() {
             let _ = std::fs::copy(e.path(), std::path::Path::new("/tmp/crashlogs").join(e.file_name()));
         }
     }
-    bot.kill().expect("SIGKILL");
-    bot.wait().expect("reaped");
+    // A service manager's stop: SIGTERM finishes the batch in flight and exits cleanly.
+    let term = Command::new("kill")
+        .arg("-TERM")
+        .arg(bot.id().to_string())
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let status = bot.wait().expect("reaped");
+    assert!(status.success(), "SIGTERM ended the bot with {status}");
 
     // Every update id once, none missing.
     let (n, lo, hi): (i64, i64, i64) =
