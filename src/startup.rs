@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::adapters::telegram::{self, Poller, TgBot};
 use crate::config::Settings;
-use crate::engine::Engine;
+use crate::engine::{Channel, Engine};
 use crate::outbox::{Limits, OutboxHandle, Policy, Worker};
 use crate::store::Store;
 
@@ -96,7 +96,13 @@ impl Application {
         let reminders = reminders_every
             .map(|every| tokio::spawn(crate::reminders::run_loop(self.engine.clone(), outbox.clone(), every)));
         let poll_bot = telegram::poll_bot(&self.token()?, self.settings.api_url.clone())?;
-        let poller = tokio::spawn(Poller::new(self.engine.clone(), poll_bot, outbox.clone()).run(stopped));
+        // The poller's batches claim their Telegram messages for this worker as they commit,
+        // so replies are handed over without a claim transaction of their own.
+        let engine = self
+            .engine
+            .clone()
+            .with_presend(Channel::Telegram, BOT_OWNER, Policy::default().claim_for);
+        let poller = tokio::spawn(Poller::new(engine, poll_bot, outbox.clone()).run(stopped));
         Ok(TelegramRuntime {
             bot,
             outbox,
@@ -111,6 +117,7 @@ impl Application {
     /// task fails or ends on its own, that is logged and an error returned, so the process
     /// exits non-zero and a service manager restarts it.
     pub async fn run_telegram(self) -> anyhow::Result<()> {
+        let stop_signal = shutdown_signal()?;
         let mut rt = self.start_telegram(Some(Duration::from_secs(60))).await?;
         let reminders = async {
             match rt.reminders.as_mut() {
@@ -119,7 +126,7 @@ impl Application {
             }
         };
         let failure = tokio::select! {
-            _ = shutdown_signal() => None,
+            _ = stop_signal => None,
             r = reminders => Some(format!("the reminder loop ended: {:?}", r.map_err(|e| e.to_string()))),
             r = &mut rt.poller => Some(format!("the poller ended: {:?}", r.map_err(|e| e.to_string()))),
             r = &mut rt.sender => Some(format!("the outbox worker ended: {:?}", r.map_err(|e| e.to_string()))),
@@ -163,23 +170,18 @@ impl TelegramRuntime {
     }
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM, listened for from the moment this is called (not from the first poll).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("listening for SIGTERM")?;
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }

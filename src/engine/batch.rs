@@ -123,7 +123,12 @@ impl Engine {
                 message,
             });
         }
-        store::push_outbox_many(&mut tx, &rows, now).await?;
+        let claim = self.presend.as_ref().map(|(channel, owner, for_)| store::PreClaim {
+            channel: *channel,
+            owner: owner.clone(),
+            until: now + *for_,
+        });
+        store::push_outbox_many(&mut tx, &rows, claim.as_ref(), now).await?;
         tx.commit().await.context("committing the batch")?;
         Ok(deliveries)
     }

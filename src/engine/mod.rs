@@ -114,6 +114,9 @@ pub struct Engine {
     campaign: Arc<std::sync::RwLock<Campaign>>,
     tz: Tz,
     reminders: crate::config::ReminderSettings,
+    /// `(channel, owner, how long)`: the sender in this process that a batch's messages of
+    /// that channel are claimed for as they are committed (handed over without a claim).
+    presend: Option<(Channel, String, chrono::Duration)>,
 }
 
 /// The deadline of a form as a UTC instant (the form gives a Vietnam date and time).
@@ -142,6 +145,7 @@ impl Engine {
             campaign: Arc::new(std::sync::RwLock::new(campaign)),
             tz,
             reminders: Default::default(),
+            presend: None,
         })
     }
 
@@ -149,6 +153,18 @@ impl Engine {
     pub fn with_reminders(mut self, r: crate::config::ReminderSettings) -> Engine {
         self.reminders = r;
         self
+    }
+
+    /// Claims the messages of `channel` for the sender `owner` as they are committed.
+    pub fn with_presend(mut self, channel: Channel, owner: &str, claim_for: std::time::Duration) -> Engine {
+        let d = chrono::Duration::from_std(claim_for).unwrap_or_else(|_| chrono::Duration::seconds(60));
+        self.presend = Some((channel, owner.to_owned(), d));
+        self
+    }
+
+    /// The channel whose messages a batch claims for this process's sender, if any.
+    pub fn presend_channel(&self) -> Option<Channel> {
+        self.presend.as_ref().map(|(c, _, _)| *c)
     }
 
     pub fn reminder_settings(&self) -> &crate::config::ReminderSettings {

@@ -78,6 +78,8 @@ impl Default for Policy {
 enum Job {
     /// New rows were committed: claim them.
     Wake,
+    /// Rows committed already claimed for this worker (see `Engine::with_presend`).
+    Claimed(i64, Outgoing),
     /// A message that is not in the outbox (a document, a note that the database is down).
     Direct(Outgoing),
     /// A button press to answer.
@@ -115,6 +117,21 @@ impl OutboxHandle {
     pub fn send_now(&self, message: Outgoing) {
         let _ = self.jobs.send(Job::Direct(message));
     }
+    /// Hands over deliveries whose rows were claimed for this worker as they were committed:
+    /// they are sent without a claim of their own. Others go as in [`Self::deliver`].
+    pub fn handover(&self, deliveries: Vec<Delivery>) {
+        for d in deliveries {
+            match d.outbox_id {
+                Some(id) => {
+                    let _ = self.jobs.send(Job::Claimed(id, d.message));
+                }
+                None => {
+                    let _ = self.jobs.send(Job::Direct(d.message));
+                }
+            }
+        }
+    }
+
     pub fn answer_button(&self, callback_id: String) {
         let _ = self.jobs.send(Job::Answer(callback_id));
     }
@@ -151,7 +168,14 @@ pub struct Worker {
     held: HashSet<i64>,
     settled: Settled,
     unreachable: Vec<i64>,
+    last_claim: Instant,
+    last_flush: Instant,
 }
+
+/// Other senders' rows, retries due in the database and expired claims are looked at this often.
+const CLAIM_EVERY: Duration = Duration::from_secs(1);
+/// Delivered messages are recorded at most this late (one commit for many).
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
 fn nonzero(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
@@ -174,13 +198,18 @@ impl Worker {
             port,
             owner: owner.to_owned(),
             policy,
-            overall: Arc::new(RateLimiter::direct(Quota::per_second(nonzero(limits.per_sec)))),
+            // No burst overall: the channel's per-second limit holds over any second.
+            overall: Arc::new(RateLimiter::direct(
+                Quota::per_second(nonzero(limits.per_sec)).allow_burst(NonZeroU32::MIN),
+            )),
             per_chat: Arc::new(RateLimiter::keyed(per_chat)),
             jobs: rx,
             chats: HashMap::new(),
             held: HashSet::new(),
             settled: Settled::default(),
             unreachable: Vec::new(),
+            last_claim: Instant::now(),
+            last_flush: Instant::now(),
         };
         (worker, OutboxHandle { jobs: tx })
     }
@@ -201,12 +230,14 @@ impl Worker {
         let mut claim_due = true;
         let mut last_renew = Instant::now();
         loop {
-            if claim_due {
+            if claim_due || self.last_claim.elapsed() >= CLAIM_EVERY {
                 claim_due = false;
                 self.claim().await;
             }
             self.start(&mut tasks);
-            self.flush().await;
+            if self.settled.sent.len() >= 500 || self.last_flush.elapsed() >= FLUSH_EVERY {
+                self.flush().await;
+            }
             if last_renew.elapsed() > self.policy.claim_for / 3 {
                 last_renew = Instant::now();
                 self.renew().await;
@@ -223,7 +254,7 @@ impl Worker {
                     Some(job) => claim_due = self.take(job),
                     None => break,
                 },
-                _ = tokio::time::sleep_until(wake_at) => claim_due = true,
+                _ = tokio::time::sleep_until(wake_at) => {}
                 _ = stop.changed() => break,
             }
             while let Ok(job) = self.jobs.try_recv() {
@@ -276,6 +307,10 @@ impl Worker {
     fn take(&mut self, job: Job) -> bool {
         match job {
             Job::Wake => true,
+            Job::Claimed(id, message) => {
+                self.hold(id, message, 0);
+                false
+            }
             Job::Direct(message) => {
                 self.push(Item {
                     id: None,
@@ -303,22 +338,39 @@ impl Worker {
             .push_back(item);
     }
 
+    /// Queues a claimed row in its chat in id order (a reminder claimed from the database
+    /// and a reply handed over may arrive in either order).
+    fn hold(&mut self, id: i64, message: Outgoing, attempts: u32) {
+        if !self.held.insert(id) {
+            return;
+        }
+        let q = self.chats.entry(message.chat_id).or_default();
+        let at = q
+            .items
+            .iter()
+            .position(|i| i.id.is_some_and(|other| other > id))
+            .unwrap_or(q.items.len());
+        q.items.insert(
+            at,
+            Item {
+                id: Some(id),
+                message,
+                attempts,
+                part: 0,
+                as_new: false,
+            },
+        );
+    }
+
     async fn claim(&mut self) {
+        self.last_claim = Instant::now();
         let now = Utc::now();
         let until =
             now + chrono::Duration::from_std(self.policy.claim_for).unwrap_or_else(|_| chrono::Duration::seconds(60));
         match store::claim(self.store.pool(), self.port.channel(), &self.owner, now, until, 1000).await {
             Ok(rows) => {
                 for c in rows {
-                    if self.held.insert(c.id) {
-                        self.push(Item {
-                            id: Some(c.id),
-                            message: c.message,
-                            attempts: u32::try_from(c.attempts).unwrap_or(u32::MAX),
-                            part: 0,
-                            as_new: false,
-                        });
-                    }
+                    self.hold(c.id, c.message, u32::try_from(c.attempts).unwrap_or(u32::MAX));
                 }
             }
             Err(e) => tracing::error!(error.message = %e, "cannot claim messages"),
@@ -428,6 +480,7 @@ impl Worker {
 
     /// Records the pass in one commit.
     async fn flush(&mut self) {
+        self.last_flush = Instant::now();
         let now = Utc::now();
         if !self.unreachable.is_empty() {
             let channel = self.port.channel();
@@ -460,11 +513,14 @@ impl Worker {
             .filter(|q| !q.busy && !q.items.is_empty())
             .filter_map(|q| q.not_before)
             .min();
-        // Other senders' rows and expired claims are looked at every second.
-        soonest
-            .unwrap_or(now + Duration::from_secs(1))
-            .min(now + Duration::from_secs(1))
-            .max(now)
+        let mut at = self.last_claim + CLAIM_EVERY;
+        if let Some(t) = soonest {
+            at = at.min(t);
+        }
+        if !self.settled.is_empty() || !self.unreachable.is_empty() {
+            at = at.min(self.last_flush + FLUSH_EVERY);
+        }
+        at.max(now)
     }
 }
 

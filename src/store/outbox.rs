@@ -40,10 +40,21 @@ pub async fn last_outbox_id(conn: &mut SqliteConnection) -> Result<i64> {
         .context("reading the last outbox id")?)
 }
 
-/// Inserts numbered messages `(id, channel, chat_id, body)` in two statements.
+/// A claim taken when messages are inserted: the sender in this process gets them handed
+/// over at once, without a claim of its own.
+#[derive(Debug, Clone)]
+pub struct PreClaim {
+    pub channel: Channel,
+    pub owner: String,
+    pub until: DateTime<Utc>,
+}
+
+/// Inserts numbered messages `(id, channel, chat_id, body)` in two statements; rows of
+/// `claim`'s channel are claimed for its owner.
 pub async fn push_outbox_many(
     conn: &mut SqliteConnection,
     rows: &[(i64, &'static str, i64, String)],
+    claim: Option<&PreClaim>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     if rows.is_empty() {
@@ -51,12 +62,17 @@ pub async fn push_outbox_many(
     }
     let rows = serde_json::to_string(rows).context("encoding messages")?;
     sqlx::query(
-        "INSERT INTO outbox (id, channel, chat_id, created_at)
-         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?
-         FROM json_each(?)",
+        "INSERT INTO outbox (id, channel, chat_id, created_at, claim_owner, claimed_until)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?1,
+                CASE WHEN json_extract(value, '$[1]') = ?3 THEN ?4 END,
+                CASE WHEN json_extract(value, '$[1]') = ?3 THEN ?5 END
+         FROM json_each(?2)",
     )
     .bind(ts(now))
     .bind(&rows)
+    .bind(claim.map(|c| c.channel.as_str()))
+    .bind(claim.map(|c| c.owner.clone()))
+    .bind(claim.map(|c| ts(c.until)))
     .execute(&mut *conn)
     .await
     .context("queueing outgoing messages")?;

@@ -154,7 +154,14 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice() {
             let _ = std::fs::copy(e.path(), std::path::Path::new("/tmp/crashlogs").join(e.file_name()));
         }
     }
-    // A service manager's stop: SIGTERM finishes the batch in flight and exits cleanly.
+    // A service manager's stop: SIGTERM finishes the batch in flight and exits cleanly. The
+    // last run must be up first (polling), or the signal would meet a process still starting.
+    let polls = fake.calls("getUpdates").len();
+    assert!(
+        fake.wait_until(Duration::from_secs(30), |f| f.calls("getUpdates").len() > polls + 1)
+            .await,
+        "the last run never polled"
+    );
     let term = Command::new("kill")
         .arg("-TERM")
         .arg(bot.id().to_string())

@@ -242,6 +242,7 @@ async fn a_secretary_fills_and_submits_the_whole_report_and_every_value_is_store
         .await
         .unwrap();
     assert_eq!(confirmed, vec![("R-B1-6".to_owned(), "coquan".to_owned())]);
+    bot.outbox_drained().await;
     let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
         .fetch_one(bot.pool())
         .await

@@ -13,7 +13,7 @@ use teloxide::types::{AllowedUpdate, CallbackQueryId, Update as TgUpdate};
 use tokio::sync::watch;
 
 use super::{CHANNEL, TgBot, translate};
-use crate::engine::{Engine, Outgoing, Update, text};
+use crate::engine::{Channel, Engine, Outgoing, Update, text};
 use crate::outbox::OutboxHandle;
 use crate::store;
 
@@ -123,7 +123,12 @@ impl Poller {
         for id in fresh {
             self.outbox.answer_button(id.0);
         }
-        self.outbox.deliver(applied.deliveries);
+        if self.engine.presend_channel() == Some(Channel::Telegram) {
+            // Claimed for this process's worker in the batch's own commit.
+            self.outbox.handover(applied.deliveries);
+        } else {
+            self.outbox.deliver(applied.deliveries);
+        }
         Ok(())
     }
 
