@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::admin;
-use crate::engine::{Channel, ChatRef, Delivery, Engine, Inbound};
+use crate::engine::{Button, Channel, ChatRef, Delivery, Document, Engine, Inbound};
+use crate::outbox::port::{Port, PortFuture, SendError};
 use crate::store;
 
 /// A stable local id for a console name (negative, so it never clashes with Telegram ids).
@@ -20,11 +21,85 @@ pub fn console_id(name: &str) -> i64 {
     -((h % 1_000_000_000_000) as i64) - 1
 }
 
+/// The console's side of the channel port: a message is text printed to the terminal, its
+/// buttons listed with numbers; an edit is printed anew (a terminal cannot change what it
+/// printed); a document is saved in the current folder.
+pub struct ConsoleScreen<W> {
+    writer: tokio::sync::Mutex<W>,
+}
+
+impl<W: AsyncWrite + Unpin + Send> ConsoleScreen<W> {
+    pub fn new(writer: W) -> ConsoleScreen<W> {
+        ConsoleScreen {
+            writer: tokio::sync::Mutex::new(writer),
+        }
+    }
+
+    async fn write(&self, s: &str) -> Result<(), SendError> {
+        let mut w = self.writer.lock().await;
+        w.write_all(s.as_bytes())
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?;
+        w.flush().await.map_err(|e| SendError::Transient(e.to_string()))
+    }
+
+    fn message(text: &str, buttons: &[Vec<Button>]) -> String {
+        let mut s = format!("\n🤖 {text}\n");
+        let mut n = 0;
+        for row in buttons {
+            let mut line = Vec::new();
+            for b in row {
+                n += 1;
+                line.push(format!("[{n}] {}", b.label));
+            }
+            s.push_str(&format!("   {}\n", line.join("   ")));
+        }
+        s
+    }
+}
+
+impl<W: AsyncWrite + Unpin + Send> Port for ConsoleScreen<W> {
+    fn channel(&self) -> Channel {
+        Channel::Console
+    }
+    fn max_text(&self) -> usize {
+        usize::MAX
+    }
+    fn send_text<'a>(&'a self, _chat: i64, text: &'a str, buttons: &'a [Vec<Button>]) -> PortFuture<'a> {
+        Box::pin(async move { self.write(&Self::message(text, buttons)).await })
+    }
+    fn edit_text<'a>(
+        &'a self,
+        chat: i64,
+        _message_id: i32,
+        text: &'a str,
+        buttons: &'a [Vec<Button>],
+    ) -> PortFuture<'a> {
+        self.send_text(chat, text, buttons)
+    }
+    fn answer_button<'a>(&'a self, _callback_id: &'a str) -> PortFuture<'a> {
+        Box::pin(async { Ok(()) })
+    }
+    fn send_document<'a>(&'a self, _chat: i64, document: &'a Document, caption: &'a str) -> PortFuture<'a> {
+        Box::pin(async move {
+            tokio::fs::write(&document.file_name, &document.bytes)
+                .await
+                .map_err(|e| SendError::Permanent(format!("saving {}: {e}", document.file_name)))?;
+            self.write(&format!(
+                "\n🤖 {caption}\n   📎 đã lưu tệp {} ({} byte)\n",
+                document.file_name,
+                document.bytes.len()
+            ))
+            .await
+        })
+    }
+}
+
 pub struct Console<R, W> {
     engine: Engine,
     chat: ChatRef,
     reader: R,
-    writer: W,
+    screen: ConsoleScreen<W>,
     clock: fn() -> DateTime<Utc>,
     /// Button data of the last message, in the numbering shown.
     buttons: Vec<String>,
@@ -32,7 +107,7 @@ pub struct Console<R, W> {
     numeric: bool,
 }
 
-impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
+impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
     pub fn new(engine: Engine, name: &str, reader: R, writer: W, clock: fn() -> DateTime<Utc>) -> Self {
         let id = console_id(name);
         let chat = ChatRef {
@@ -47,7 +122,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
             engine,
             chat,
             reader,
-            writer,
+            screen: ConsoleScreen::new(writer),
             clock,
             buttons: Vec::new(),
             numeric: false,
@@ -55,12 +130,10 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
     }
 
     async fn print(&mut self, s: &str) -> anyhow::Result<()> {
-        self.writer
-            .write_all(s.as_bytes())
+        self.screen
+            .write(s)
             .await
-            .context("writing to the terminal")?;
-        self.writer.flush().await.context("writing to the terminal")?;
-        Ok(())
+            .map_err(|e| anyhow::anyhow!("writing to the terminal: {e}"))
     }
 
     async fn read_line(&mut self) -> anyhow::Result<Option<String>> {
@@ -78,33 +151,20 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
         for d in deliveries {
             if d.message.channel == Channel::Console && d.message.chat_id == self.chat.chat_id {
                 let m = &d.message;
-                let mut s = format!("\n🤖 {}\n", m.text);
-                if let Some(doc) = &m.document {
-                    tokio::fs::write(&doc.file_name, &doc.bytes)
-                        .await
-                        .with_context(|| format!("saving {}", doc.file_name))?;
-                    s.push_str(&format!(
-                        "   📎 đã lưu tệp {} ({} byte)\n",
-                        doc.file_name,
-                        doc.bytes.len()
-                    ));
-                }
+                let shown_ok = match (&m.document, m.edit_message) {
+                    (Some(doc), _) => self.screen.send_document(m.chat_id, doc, &m.text).await,
+                    (None, Some(id)) => self.screen.edit_text(m.chat_id, id, &m.text, &m.buttons).await,
+                    (None, None) => self.screen.send_text(m.chat_id, &m.text, &m.buttons).await,
+                };
+                shown_ok.map_err(|e| anyhow::anyhow!("{e}"))?;
                 if !m.buttons.is_empty() {
                     self.numeric = m.numeric;
-                    self.buttons.clear();
-                    for row in &m.buttons {
-                        let mut line = Vec::new();
-                        for b in row {
-                            self.buttons.push(b.data.clone());
-                            line.push(format!("[{}] {}", self.buttons.len(), b.label));
-                        }
-                        s.push_str(&format!("   {}\n", line.join("   ")));
-                    }
+                    self.buttons = m.buttons.iter().flatten().map(|b| b.data.clone()).collect();
                     if self.numeric {
-                        s.push_str("   (đang nhập số liệu: số gõ vào là số liệu; bấm nút thì gõ #1, #2 …)\n");
+                        self.print("   (đang nhập số liệu: số gõ vào là số liệu; bấm nút thì gõ #1, #2 …)\n")
+                            .await?;
                     }
                 }
-                self.print(&s).await?;
                 shown.extend(d.outbox_id);
             } else {
                 self.print(&format!(

@@ -35,7 +35,7 @@ impl std::fmt::Display for SendError {
 
 pub type PortFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
 
-pub trait Port: Send + Sync + 'static {
+pub trait Port: Send + Sync {
     fn channel(&self) -> Channel;
     /// The longest text one message may carry; the worker splits longer ones on line breaks.
     fn max_text(&self) -> usize;
