@@ -162,9 +162,9 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice() {
             .await,
         "the last run never polled"
     );
-    let term = Command::new("kill")
-        .arg("-TERM")
-        .arg(bot.id().to_string())
+    let term = Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill -TERM {}", bot.id()))
         .status()
         .expect("kill -TERM");
     assert!(term.success());
