@@ -199,35 +199,7 @@ async fn remind_run_while_the_bot_runs_sends_nothing_twice() {
     const EARLIER: &str = "Tin nhắn gửi trước lời nhắc.";
     let bot = spawn_bot().await;
     let now = Utc::now();
-    let mut csv = String::from("code,name,cell_types\n");
-    for i in 0..UNITS {
-        csv.push_str(&format!("w{i:02},Đảng bộ xã Song Song {i},thon;coquan\n"));
-    }
-    admin::import_units(bot.engine.store(), bot.engine.form(), csv.as_bytes(), now)
-        .await
-        .unwrap();
-    let mut tx = bot.engine.store().begin().await.unwrap();
-    for i in 0..UNITS {
-        let unit = store::unit_by_code(&mut tx, &format!("w{i:02}"))
-            .await
-            .unwrap()
-            .unwrap();
-        let chat = FIRST_CHAT + i;
-        store::upsert_member(
-            &mut tx,
-            Channel::Telegram,
-            chat,
-            chat,
-            &format!("Bí thư {i}"),
-            "secretary",
-            Some(unit.id),
-            now,
-        )
-        .await
-        .unwrap();
-        bot.fake.register_private_chat(chat);
-    }
-    tx.commit().await.unwrap();
+    bot.units_with_secretaries("w", UNITS, FIRST_CHAT).await;
 
     // The running bot holds an earlier message to some of the chats: Telegram asked it to
     // wait, so it keeps its claim, and the command must leave those chats' reminders to it

@@ -103,6 +103,44 @@ impl TestBot {
         }
     }
 
+    /// `n` units (`{prefix}0000` …) with a Telegram secretary each, written straight to the
+    /// database (chats `first_chat` …, known to the fake). Returns the chats.
+    pub async fn units_with_secretaries(&self, prefix: &str, n: i64, first_chat: i64) -> Vec<i64> {
+        let now = Utc::now();
+        let mut csv = String::from("code,name,cell_types\n");
+        for i in 0..n {
+            csv.push_str(&format!("{prefix}{i:04},Đảng bộ xã {prefix} {i},thon;coquan\n"));
+        }
+        admin::import_units(self.engine.store(), self.engine.form(), csv.as_bytes(), now)
+            .await
+            .expect("units");
+        let mut tx = self.engine.store().begin().await.expect("write");
+        let mut chats = Vec::new();
+        for i in 0..n {
+            let unit = chibo_bot::store::unit_by_code(&mut tx, &format!("{prefix}{i:04}"))
+                .await
+                .expect("unit")
+                .expect("unit exists");
+            let chat = first_chat + i;
+            chibo_bot::store::upsert_member(
+                &mut tx,
+                chibo_bot::engine::Channel::Telegram,
+                chat,
+                chat,
+                &format!("Bí thư {i}"),
+                "secretary",
+                Some(unit.id),
+                now,
+            )
+            .await
+            .expect("member");
+            self.fake.register_private_chat(chat);
+            chats.push(chat);
+        }
+        tx.commit().await.expect("commit");
+        chats
+    }
+
     pub fn pool(&self) -> &SqlitePool {
         self.engine.store().pool()
     }

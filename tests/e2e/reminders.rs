@@ -3,7 +3,6 @@
 //! marked, and a throttled fan-out to 2,000 units with 429 answers injected.
 
 use chibo_bot::reminders::Scheduler;
-use chibo_bot::store;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use crate::fake_telegram::Failure;
@@ -182,36 +181,7 @@ async fn the_board_can_remind_everyone_now() {
 #[tokio::test]
 async fn a_fan_out_to_2000_units_with_429s_delivers_each_reminder_once() {
     let bot = spawn_bot().await;
-    let now = Utc::now();
-    let mut csv = String::from("code,name,cell_types\n");
-    for i in 0..2000 {
-        csv.push_str(&format!("u{i:04},Đảng bộ xã Thử Nghiệm {i},thon;coquan\n"));
-    }
-    chibo_bot::admin::import_units(bot.engine.store(), bot.engine.form(), csv.as_bytes(), now)
-        .await
-        .unwrap();
-    let mut tx = bot.engine.store().begin().await.unwrap();
-    for i in 0..2000i64 {
-        let unit = store::unit_by_code(&mut tx, &format!("u{i:04}"))
-            .await
-            .unwrap()
-            .unwrap();
-        let chat = 100_000 + i;
-        store::upsert_member(
-            &mut tx,
-            chibo_bot::engine::Channel::Telegram,
-            chat,
-            chat,
-            &format!("Bí thư {i}"),
-            "secretary",
-            Some(unit.id),
-            now,
-        )
-        .await
-        .unwrap();
-        bot.fake.register_private_chat(chat);
-    }
-    tx.commit().await.unwrap();
+    bot.units_with_secretaries("u", 2000, 100_000).await;
     for chat in [100_007, 100_500, 101_234, 101_999] {
         bot.fake
             .fail_next_for_chat(chat, "sendMessage", Failure::TooManyRequests { retry_after: 1 });
