@@ -241,6 +241,8 @@ impl Worker {
             if last_renew.elapsed() > self.policy.claim_for / 3 {
                 last_renew = Instant::now();
                 self.renew().await;
+                // Chats quiet for a while are forgotten by the per-chat limiter.
+                self.per_chat.retain_recent();
             }
             let wake_at = self.next_wake();
             tokio::select! {
