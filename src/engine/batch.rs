@@ -41,6 +41,9 @@ pub struct Applied {
     pub duplicates: Vec<UpdateKey>,
     /// Steps that failed and were rolled back.
     pub failed: usize,
+    /// How many of the first deliveries were claimed in the batch's commit for this
+    /// process's sender (see [`Engine::with_presend`]); those of its channel only.
+    pub preclaimed: usize,
 }
 
 /// Work that must wait for the commit (it reads what the batch wrote, or takes long).
@@ -92,11 +95,13 @@ impl Engine {
             }
         };
         let deliveries = self.commit(tx, outcome.messages, now).await?;
+        let preclaimed = if self.presend.is_some() { deliveries.len() } else { 0 };
         let mut applied = Applied {
             deliveries,
             applied: outcome.applied,
             duplicates: outcome.duplicates,
             failed: outcome.failed,
+            preclaimed,
         };
         for a in outcome.after {
             applied.deliveries.extend(self.after_commit(a, now).await);

@@ -307,6 +307,17 @@ impl Worker {
 
     /// True when the outbox should be looked at.
     fn take(&mut self, job: Job) -> bool {
+        let channel = self.port.channel();
+        match &job {
+            Job::Claimed(_, m) | Job::Direct(m) if m.channel != channel => {
+                tracing::warn!(
+                    to = m.channel.as_str(),
+                    "a message for another channel was handed to this sender; left to its own"
+                );
+                return true;
+            }
+            _ => {}
+        }
         match job {
             Job::Wake => true,
             Job::Claimed(id, message) => {

@@ -13,7 +13,7 @@ use teloxide::types::{AllowedUpdate, CallbackQueryId, Update as TgUpdate};
 use tokio::sync::watch;
 
 use super::{CHANNEL, TgBot, translate};
-use crate::engine::{Channel, Engine, Outgoing, Update, text};
+use crate::engine::{Engine, Outgoing, Update, text};
 use crate::outbox::OutboxHandle;
 use crate::store;
 
@@ -123,12 +123,20 @@ impl Poller {
         for id in fresh {
             self.outbox.answer_button(id.0);
         }
-        if self.engine.presend_channel() == Some(Channel::Telegram) {
-            // Claimed for this process's worker in the batch's own commit.
-            self.outbox.handover(applied.deliveries);
-        } else {
-            self.outbox.deliver(applied.deliveries);
-        }
+        // The batch's own Telegram messages were claimed for this process's worker in its
+        // commit and are handed over; anything else (a reminder pass run by `/nhacnho`,
+        // messages for another channel) is claimed from the outbox as usual.
+        let presend = self.engine.presend_channel();
+        let mut rest = applied.deliveries;
+        let claimed: Vec<_> = {
+            let tail = rest.split_off(applied.preclaimed.min(rest.len()));
+            let head = std::mem::replace(&mut rest, tail);
+            let (mine, other): (Vec<_>, Vec<_>) = head.into_iter().partition(|d| Some(d.message.channel) == presend);
+            rest.extend(other);
+            mine
+        };
+        self.outbox.handover(claimed);
+        self.outbox.deliver(rest);
         Ok(())
     }
 
