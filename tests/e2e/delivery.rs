@@ -159,3 +159,48 @@ async fn a_send_that_timed_out_after_telegram_accepted_it_arrives_at_least_once(
     assert_eq!(bot.answer("mgso", "IV.2.1", "").await, Some(Some("Chậm".into())));
     bot.stop().await;
 }
+
+/// A Telegram step can notify a member on another channel (a board member using the console):
+/// that message waits in the outbox for its own channel and is never sent to Telegram.
+#[tokio::test]
+async fn a_message_for_a_console_member_is_left_for_the_console() {
+    use chibo_bot::adapters::console::console_id;
+    use chibo_bot::engine::{Channel, ChatRef, Inbound};
+
+    let bot = spawn_bot().await;
+    let code = bot.invite(None, "board").await;
+    let chat = console_id("Cán bộ Ban");
+    let who = ChatRef {
+        channel: Channel::Console,
+        chat_id: chat,
+        user_id: Some(chat),
+        name: "Cán bộ Ban".into(),
+        private: true,
+        message_id: None,
+    };
+    bot.engine
+        .handle(&who, Inbound::from_text(&format!("/start {code}")), chrono::Utc::now())
+        .await
+        .expect("the console board member registers");
+    register(&bot, 306, "mgso").await;
+    let m = bot.say(306, 306, "/nop").await;
+    let m = bot.press(306, 306, last(&m), "Nộp báo cáo").await;
+    let m = match m.iter().any(|s| s.has_button("Vẫn nộp")) {
+        true => bot.press(306, 306, last(&m), "Vẫn nộp").await,
+        false => m,
+    };
+    assert!(joined(&m).contains("Đã nộp"), "{}", joined(&m));
+    bot.outbox_drained().await;
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE channel = 'console' AND chat_id = ? AND sent_at IS NULL")
+            .bind(chat)
+            .fetch_one(bot.pool())
+            .await
+            .unwrap();
+    assert!(
+        waiting >= 2,
+        "the welcome and the submission notice wait for the console ({waiting})"
+    );
+    assert!(bot.fake.history_for(chat).is_empty());
+    bot.stop().await;
+}
