@@ -174,6 +174,10 @@ pub struct Worker {
 
 /// Other senders' rows, retries due in the database and expired claims are looked at this often.
 const CLAIM_EVERY: Duration = Duration::from_secs(1);
+/// Messages claimed at once.
+const CLAIM_PAGE: usize = 1000;
+/// Fewer messages than this in hand: claim the next page of a backlog.
+const CLAIM_LOW: usize = 500;
 /// Delivered messages are recorded at most this late (one commit for many).
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
@@ -228,11 +232,13 @@ impl Worker {
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         let mut tasks: JoinSet<Outcome> = JoinSet::new();
         let mut claim_due = true;
+        let mut backlog = false;
         let mut last_renew = Instant::now();
         loop {
-            if claim_due || self.last_claim.elapsed() >= CLAIM_EVERY {
+            // A large backlog is taken 1,000 at a time, the next page when this one runs low.
+            if claim_due || (backlog && self.held.len() < CLAIM_LOW) || self.last_claim.elapsed() >= CLAIM_EVERY {
                 claim_due = false;
-                self.claim().await;
+                backlog = self.claim().await >= CLAIM_PAGE;
             }
             self.start(&mut tasks);
             if self.settled.sent.len() >= 500 || self.last_flush.elapsed() >= FLUSH_EVERY {
@@ -278,20 +284,33 @@ impl Worker {
         let deadline = Instant::now() + patience;
         let mut tasks: JoinSet<Outcome> = JoinSet::new();
         loop {
-            self.claim().await;
             while let Ok(job) = self.jobs.try_recv() {
                 self.take(job);
             }
+            if self.held.len() < CLAIM_LOW || self.last_claim.elapsed() >= CLAIM_EVERY {
+                self.claim().await;
+            }
             self.start(&mut tasks);
             if tasks.is_empty() && self.chats.values().all(|q| q.items.is_empty()) {
-                break;
+                // Nothing in hand: done unless the outbox has more for this channel.
+                if self.claim().await == 0 {
+                    break;
+                }
+                continue;
             }
             let wake_at = self.next_wake().min(deadline);
             tokio::select! {
-                Some(done) = tasks.join_next(), if !tasks.is_empty() => self.finished(done),
+                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                    self.finished(done);
+                    while let Some(more) = tasks.try_join_next() {
+                        self.finished(more);
+                    }
+                }
                 _ = tokio::time::sleep_until(wake_at) => {}
             }
-            self.flush().await;
+            if self.settled.sent.len() >= 500 || self.last_flush.elapsed() >= FLUSH_EVERY {
+                self.flush().await;
+            }
             if Instant::now() >= deadline {
                 break;
             }
@@ -375,18 +394,33 @@ impl Worker {
         );
     }
 
-    async fn claim(&mut self) {
+    /// Claims what is due; returns how many messages were newly taken in hand.
+    async fn claim(&mut self) -> usize {
         self.last_claim = Instant::now();
         let now = Utc::now();
         let until =
             now + chrono::Duration::from_std(self.policy.claim_for).unwrap_or_else(|_| chrono::Duration::seconds(60));
-        match store::claim(self.store.pool(), self.port.channel(), &self.owner, now, until, 1000).await {
+        match store::claim(
+            self.store.pool(),
+            self.port.channel(),
+            &self.owner,
+            now,
+            until,
+            CLAIM_PAGE as i64,
+        )
+        .await
+        {
             Ok(rows) => {
+                let before = self.held.len();
                 for c in rows {
                     self.hold(c.id, c.message, u32::try_from(c.attempts).unwrap_or(u32::MAX));
                 }
+                self.held.len() - before
             }
-            Err(e) => tracing::error!(error.message = %e, "cannot claim messages"),
+            Err(e) => {
+                tracing::error!(error.message = %e, "cannot claim messages");
+                0
+            }
         }
     }
 
