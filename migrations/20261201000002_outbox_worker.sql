@@ -28,4 +28,6 @@ ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
 ALTER TABLE outbox ADD COLUMN failed_at TEXT;
 ALTER TABLE outbox ADD COLUMN last_error TEXT;
 DROP INDEX outbox_unsent;
-CREATE INDEX outbox_pending ON outbox (channel, chat_id, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+-- Pending messages in order (what to claim next), and by chat (what holds a chat back).
+CREATE INDEX outbox_pending ON outbox (channel, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+CREATE INDEX outbox_pending_chat ON outbox (channel, chat_id, id) WHERE sent_at IS NULL AND failed_at IS NULL;
