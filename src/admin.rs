@@ -82,11 +82,15 @@ pub async fn import_units(
     }
     let mut tx = store.begin().await?;
     let mut report = ImportReport::default();
-    for u in &lines {
+    // The list's order after every unit already there: re-importing a list puts its units
+    // in its order.
+    let base = store::next_unit_ordinal(&mut tx).await?;
+    for (i, u) in lines.iter().enumerate() {
         let (kind, commune) = unit_kind(&u.name);
         let new = store::upsert_unit(
             &mut tx,
             &NewUnit {
+                ordinal: base + i as i64,
                 code: &u.code,
                 name: &u.name,
                 kind,

@@ -64,6 +64,53 @@ pub async fn set_deadline(conn: &mut SqliteConnection, campaign: i64, deadline: 
     Ok(())
 }
 
+/// The merged report's number and date as the board set them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportRef {
+    pub number: Option<String>,
+    pub date: Option<chrono::NaiveDate>,
+}
+
+pub async fn report_ref(conn: &mut SqliteConnection, campaign: i64) -> Result<ReportRef> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT report_number, report_date FROM campaign_report WHERE campaign_id = ?")
+            .bind(campaign)
+            .fetch_optional(conn)
+            .await
+            .context("reading the report number")?;
+    let Some((number, date)) = row else {
+        return Ok(ReportRef::default());
+    };
+    Ok(ReportRef {
+        number,
+        date: date.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+    })
+}
+
+/// Sets the number and/or the date; a `None` keeps what is stored.
+pub async fn set_report_ref(
+    conn: &mut SqliteConnection,
+    campaign: i64,
+    number: Option<&str>,
+    date: Option<chrono::NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let date = date.map(|d| d.format("%Y-%m-%d").to_string());
+    sqlx::query(
+        "INSERT INTO campaign_report (campaign_id, report_number, report_date, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (campaign_id) DO UPDATE SET
+           report_number = COALESCE(?2, report_number), report_date = COALESCE(?3, report_date), updated_at = ?4",
+    )
+    .bind(campaign)
+    .bind(number)
+    .bind(date)
+    .bind(ts(now))
+    .execute(conn)
+    .await
+    .context("saving the report number")?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- units
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -91,6 +138,8 @@ impl Unit {
 }
 
 pub struct NewUnit<'a> {
+    /// Position in the imported list; units are listed in this order.
+    pub ordinal: i64,
     pub code: &'a str,
     pub name: &'a str,
     pub kind: &'a str,
@@ -106,9 +155,9 @@ pub async fn upsert_unit(conn: &mut SqliteConnection, u: &NewUnit<'_>, now: Date
         .await
         .context("looking up unit")?;
     sqlx::query(
-        "INSERT INTO units (code, name, kind, commune, cell_types, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO units (code, name, kind, commune, cell_types, created_at, updated_at, ordinal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, commune = excluded.commune,
-         cell_types = excluded.cell_types, updated_at = excluded.updated_at",
+         cell_types = excluded.cell_types, updated_at = excluded.updated_at, ordinal = excluded.ordinal",
     )
     .bind(u.code)
     .bind(u.name)
@@ -117,15 +166,25 @@ pub async fn upsert_unit(conn: &mut SqliteConnection, u: &NewUnit<'_>, now: Date
     .bind(u.cell_types)
     .bind(ts(now))
     .bind(ts(now))
+    .bind(u.ordinal)
     .execute(&mut *conn)
     .await
     .context("saving unit")?;
     Ok(existed.is_none())
 }
 
+/// The next free position at the end of the unit list.
+pub async fn next_unit_ordinal(conn: &mut SqliteConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(ordinal), 0) + 1 FROM units")
+        .fetch_one(conn)
+        .await
+        .context("reading the unit order")?)
+}
+
+/// Every unit, in the order of the imported list.
 pub async fn units(conn: &mut SqliteConnection) -> Result<Vec<Unit>> {
     Ok(
-        sqlx::query_as("SELECT id, code, name, kind, commune, cell_types FROM units ORDER BY code")
+        sqlx::query_as("SELECT id, code, name, kind, commune, cell_types FROM units ORDER BY ordinal, code")
             .fetch_all(conn)
             .await
             .context("listing units")?,

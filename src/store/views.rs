@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::{Member, Report, Result, Status, Unit, parse_ts};
@@ -19,9 +20,18 @@ pub struct CampaignData {
     pub secretaries: HashMap<i64, Vec<Member>>,
     /// Messages to the unit's secretaries given up after the last attempt.
     pub undelivered: HashMap<i64, usize>,
+    /// The board's last return and acceptance of each unit's report.
+    pub reviews: HashMap<i64, Review>,
 }
 
-/// Every unit and its report data, in six queries.
+/// The board's last return (when, why) and acceptance of a report.
+#[derive(Debug, Default, Clone)]
+pub struct Review {
+    pub returned: Option<(DateTime<Utc>, String)>,
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+/// Every unit and its report data, in seven queries.
 pub async fn campaign_data(conn: &mut SqliteConnection, campaign: i64) -> Result<(Vec<Unit>, CampaignData)> {
     let units = super::units(&mut *conn).await?;
     let mut data = CampaignData::default();
@@ -80,6 +90,23 @@ pub async fn campaign_data(conn: &mut SqliteConnection, campaign: i64) -> Result
     }
     for (unit, n) in undelivered_by_unit(&mut *conn, None).await? {
         data.undelivered.insert(unit, n);
+    }
+    let events: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT unit_id, action, note, at FROM report_events
+         WHERE campaign_id = ? AND action IN ('return', 'accept') ORDER BY id",
+    )
+    .bind(campaign)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading returns and acceptances")?;
+    for (unit, action, note, at) in events {
+        let Some(at) = parse_ts(&at) else { continue };
+        let review = data.reviews.entry(unit).or_default();
+        if action == "return" {
+            review.returned = Some((at, note.unwrap_or_default()));
+        } else {
+            review.accepted_at = Some(at);
+        }
     }
     Ok((units, data))
 }
