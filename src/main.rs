@@ -40,7 +40,7 @@ enum Command {
         #[command(subcommand)]
         command: UnitsCommand,
     },
-    /// The campaign: change the deadline.
+    /// The campaign: change the deadline, set the merged report's number and date.
     Campaign {
         #[command(subcommand)]
         command: CampaignCommand,
@@ -107,6 +107,16 @@ enum FormCommand {
 enum CampaignCommand {
     /// Set the deadline date (DD/MM/YYYY, Vietnam time; the form's time of day is kept).
     Deadline { date: String },
+    /// Set the merged report's number and date, printed on the workbook (as `/tonghop so …
+    /// ngay …`); without options, show them.
+    Report {
+        /// The number and symbol, e.g. 25-BC/HU.
+        #[arg(long = "so")]
+        number: Option<String>,
+        /// The date, DD/MM/YYYY (default: the deadline's date).
+        #[arg(long = "ngay")]
+        date: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -203,6 +213,29 @@ async fn main() -> anyhow::Result<()> {
                 domain::format_date(day),
                 app.engine.form().campaign.deadline_time
             );
+            Ok(())
+        }
+        Command::Campaign {
+            command: CampaignCommand::Report { number, date },
+        } => {
+            let app = Application::build(settings, Utc::now()).await?;
+            let date = match date {
+                Some(d) => Some(domain::parse_date(&d).with_context(|| format!("«{d}» is not a DD/MM/YYYY date"))?),
+                None => None,
+            };
+            let number = number.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+            let campaign = app.engine.campaign().id;
+            let mut conn = app.engine.store().conn().await?;
+            if number.is_some() || date.is_some() {
+                store::set_report_ref(&mut conn, campaign, number.as_deref(), date, Utc::now()).await?;
+            }
+            let r = store::report_ref(&mut conn, campaign).await?;
+            let date = r.date.map_or_else(
+                || format!("{} (the deadline)", domain::format_date(app.engine.deadline_day())),
+                domain::format_date,
+            );
+            println!("report number: {}", r.number.as_deref().unwrap_or("(not set)"));
+            println!("report date: {date}");
             Ok(())
         }
         Command::Remind { at, dry_run } => {
@@ -329,7 +362,9 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             println!("{}", inv.code);
             let expires = domain::format_date(inv.expires.with_timezone(&app.engine.tz()).date_naive());
-            let who = inv.unit_name.unwrap_or_else(|| "Ban Tổ chức Huyện ủy".to_owned());
+            let who = inv
+                .unit_name
+                .unwrap_or_else(|| app.engine.form().committee.board_name.clone());
             eprintln!("unit: {who}; role: {}; expires: {expires}", inv.role);
             match &app.settings.bot_username {
                 Some(b) => eprintln!("link: https://t.me/{b}?start={}", inv.code),

@@ -947,7 +947,7 @@ fn display_texts_carry_no_seed_typos() {
             "attachment_note_display".into(),
             form.campaign.attachment_note_display.as_str(),
         ),
-        ("issuer".into(), &form.campaign.issuer),
+        ("issuer".into(), &form.committee.issuer),
     ];
     for n in &form.outline {
         display.push((n.id.clone(), &n.vi));
@@ -972,7 +972,7 @@ fn display_texts_carry_no_seed_typos() {
             assert!(!text.contains(typo), "{what}: display text keeps the typo «{typo}»");
         }
     }
-    assert_eq!(form.campaign.issuer, "HUYỆN ỦY PHONG THỔ");
+    assert_eq!(form.committee.issuer, "HUYỆN ỦY PHONG THỔ");
 }
 
 #[test]

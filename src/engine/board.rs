@@ -107,6 +107,7 @@ impl Engine {
         // One consistent moment, read without the write lock.
         let mut read = self.store.read().await?;
         let views = self.unit_views(&mut read).await?;
+        let report = store::report_ref(&mut read, self.campaign().id).await?;
         read.rollback().await.context("ending the read")?;
         let units = views
             .into_iter()
@@ -117,6 +118,8 @@ impl Engine {
                 name: v.unit.name,
                 status: v.status,
                 submitted_at: v.submitted_at.map(|t| self.local_text(t)),
+                returned: v.review.returned.map(|(t, why)| (self.local_text(t), why)),
+                accepted_at: v.review.accepted_at.map(|t| self.local_text(t)),
                 late: v.submitted_at.is_some_and(|t| t > self.campaign().deadline),
                 secretaries: v.secretaries.into_iter().map(|m| m.display_name).collect(),
                 rows: v.ctx.rows,
@@ -127,6 +130,9 @@ impl Engine {
             form: Arc::clone(&self.form),
             generated_at: self.local_text(now),
             deadline: crate::domain::format_date(self.deadline_day()),
+            report_number: report.number,
+            // Never the export clock: the board's date, else the deadline's.
+            report_date: crate::domain::format_date(report.date.unwrap_or_else(|| self.deadline_day())),
             include_drafts,
             units,
         })
@@ -478,7 +484,18 @@ impl Engine {
                         remind: true,
                     });
                 }
-                "tonghop" => Action::BoardExport(args.trim().eq_ignore_ascii_case("tatca")),
+                "tonghop" => match super::export_args::parse(&args) {
+                    Err(e) => return Ok(reply(say(e, menu_buttons()))),
+                    Ok(a) if a.number.is_none() && a.date.is_none() => Action::BoardExport(a.drafts),
+                    Ok(a) => {
+                        store::set_report_ref(tx, self.campaign().id, a.number.as_deref(), a.date, now).await?;
+                        let saved = super::export_args::saved(a.number.as_deref(), a.date);
+                        return Ok(BoardStep {
+                            export: Some(a.drafts),
+                            ..reply(say(saved, vec![]))
+                        });
+                    }
+                },
                 "xem" if args.trim().is_empty() => Action::BoardUnits,
                 "xem" => {
                     let mut parts = args.split_whitespace();

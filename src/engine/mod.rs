@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod board;
 pub mod check;
+pub mod export_args;
 pub mod flow;
 /// The message types, where the engine's code has always found them.
 pub mod reply {

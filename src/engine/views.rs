@@ -18,6 +18,8 @@ pub struct UnitView {
     pub secretaries: Vec<Member>,
     /// Messages to the unit's secretaries the bot gave up on.
     pub undelivered: usize,
+    /// The board's last return and acceptance (read for every unit only).
+    pub review: store::Review,
 }
 
 impl UnitView {
@@ -54,6 +56,7 @@ impl Engine {
                     data.secretaries.remove(&id).unwrap_or_default(),
                 );
                 v.undelivered = data.undelivered.remove(&id).unwrap_or(0);
+                v.review = data.reviews.remove(&id).unwrap_or_default();
                 v
             })
             .collect())
@@ -104,5 +107,6 @@ fn view_of(
         ctx,
         secretaries,
         undelivered: 0,
+        review: store::Review::default(),
     }
 }

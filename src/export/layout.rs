@@ -1,5 +1,4 @@
-//! Pure layout helpers: the multi-level column header of a form table, the place and date
-//! line, Roman numerals.
+//! Pure layout helpers: the multi-level column header of a form table, Roman numerals.
 
 use crate::form::Table;
 
@@ -91,49 +90,6 @@ pub(super) fn grid_col(j: usize) -> u16 {
     LEAD_COLS + j as u16
 }
 
-/// "Phong Thổ" from "HUYỆN ỦY PHONG THỔ": the issuer without its organ prefix, in title case.
-pub(super) fn place_name(issuer: &str) -> String {
-    const PREFIXES: [&str; 8] = [
-        "ĐẢNG BỘ HUYỆN",
-        "HUYỆN ỦY",
-        "HUYỆN UỶ",
-        "THÀNH ỦY",
-        "THÀNH UỶ",
-        "THỊ ỦY",
-        "THỊ UỶ",
-        "ĐẢNG ỦY",
-    ];
-    let upper = issuer.trim().to_uppercase();
-    let rest = PREFIXES.iter().find_map(|p| upper.strip_prefix(p)).unwrap_or(&upper);
-    rest.split_whitespace()
-        .map(|w| {
-            let lower = w.to_lowercase();
-            let mut chars = lower.chars();
-            match chars.next() {
-                Some(first) => first.to_uppercase().chain(chars).collect(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// "Phong Thổ, ngày 05 tháng 12 năm 2023" from "05/12/2023 14:30".
-pub(super) fn place_date_line(place: &str, timestamp: &str) -> String {
-    let date = timestamp.split_whitespace().next().unwrap_or("");
-    let parts: Vec<&str> = date.split('/').collect();
-    match parts.as_slice() {
-        [d, m, y]
-            if [d, m, y]
-                .iter()
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) =>
-        {
-            format!("{place}, ngày {d} tháng {m} năm {y}")
-        }
-        _ => format!("{place}, ngày {timestamp}"),
-    }
-}
-
 /// I, II, III, ... for unit blocks.
 pub(super) fn roman(mut n: usize) -> String {
     const TABLE: [(usize, &str); 13] = [
@@ -165,17 +121,6 @@ pub(super) fn roman(mut n: usize) -> String {
 mod tests {
     use super::*;
     use crate::form::Form;
-
-    #[test]
-    fn place_and_date() {
-        assert_eq!(place_name("HUYỆN ỦY PHONG THỔ"), "Phong Thổ");
-        assert_eq!(place_name("ĐẢNG BỘ HUYỆN SÌN HỒ"), "Sìn Hồ");
-        assert_eq!(
-            place_date_line("Phong Thổ", "05/12/2023 14:30"),
-            "Phong Thổ, ngày 05 tháng 12 năm 2023"
-        );
-        assert_eq!(place_date_line("X", "hôm nay"), "X, ngày hôm nay");
-    }
 
     #[test]
     fn roman_numerals() {

@@ -1,11 +1,15 @@
 //! The merged district workbook in the official layout (rust_xlsxwriter). Pure: takes a
 //! snapshot of every unit's report, returns the .xlsx bytes.
 
+mod coverage;
 mod figures;
+mod header;
 mod layout;
 mod outline;
+mod paginate;
 mod progress;
 mod style;
+mod summary;
 mod tables;
 #[cfg(test)]
 mod tests;
@@ -21,9 +25,12 @@ use crate::form::Form;
 pub const PROGRESS_SHEET: &str = "Tiến độ";
 /// Sheet name of the merged narrative answers.
 pub const OUTLINE_SHEET: &str = "Đề cương";
+/// Sheet name of the one-page type totals.
+pub const SUMMARY_SHEET: &str = "Tổng hợp";
 
-/// The merged district workbook: «Tiến độ», one sheet per form table («Biểu 1» …) in form
-/// order, then «Đề cương». Returns the .xlsx file's bytes.
+/// The merged workbook: «Tiến độ», «Tổng hợp», one sheet per form table («Biểu 1» …) in
+/// form order, then «Đề cương». Every sheet streams its rows in order (constant memory).
+/// Returns the .xlsx file's bytes.
 pub fn build_workbook(s: &ExportSnapshot) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
     workbook.set_default_format(
@@ -32,11 +39,19 @@ pub fn build_workbook(s: &ExportSnapshot) -> Result<Vec<u8>, ExportError> {
         style::DEFAULT_COL_PX,
     )?;
     let styles = style::Styles::new();
-    progress::write(workbook.add_worksheet(), &styles, s)?;
-    for table in &s.form.tables {
-        tables::write(workbook.add_worksheet(), &styles, s, table)?;
+    let cov = coverage::Coverage::of(s);
+    progress::write(workbook.add_worksheet_with_constant_memory()?, &styles, s)?;
+    let plans: Vec<tables::TablePlan> = s
+        .form
+        .tables
+        .iter()
+        .map(|t| tables::TablePlan::new(s, &cov, t))
+        .collect();
+    summary::write(workbook.add_worksheet_with_constant_memory()?, &styles, s, &cov, &plans)?;
+    for plan in &plans {
+        tables::write(workbook.add_worksheet_with_constant_memory()?, &styles, s, &cov, plan)?;
     }
-    outline::write(workbook.add_worksheet(), &styles, s)?;
+    outline::write(workbook.add_worksheet_with_constant_memory()?, &styles, s, &cov)?;
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -71,6 +86,10 @@ pub struct UnitReport {
     pub status: ReportStatus,
     /// "dd/mm/yyyy hh:mm", Vietnam time.
     pub submitted_at: Option<String>,
+    /// Last return by the board: when ("dd/mm/yyyy hh:mm") and why.
+    pub returned: Option<(String, String)>,
+    /// When the board accepted it, "dd/mm/yyyy hh:mm".
+    pub accepted_at: Option<String>,
     /// Submitted after the deadline.
     pub late: bool,
     pub secretaries: Vec<String>,
@@ -105,9 +124,13 @@ pub struct ExportSnapshot {
     pub generated_at: String,
     /// "dd/mm/yyyy"
     pub deadline: String,
+    /// The merged report's number («25-BC/HU») as the board set it.
+    pub report_number: Option<String>,
+    /// The merged report's date, "dd/mm/yyyy": the board's, else the deadline's date.
+    pub report_date: String,
     /// `/tonghop tatca`: drafts are merged too, marked as such.
     pub include_drafts: bool,
-    /// Every unit, in a stable order (by code).
+    /// Every unit, in the order of the imported list.
     pub units: Vec<UnitReport>,
 }
 
@@ -118,6 +141,17 @@ impl ExportSnapshot {
             ReportStatus::Submitted | ReportStatus::Accepted => true,
             ReportStatus::Draft | ReportStatus::Returned => self.include_drafts,
             ReportStatus::NotStarted => false,
+        }
+    }
+}
+
+impl ReportStatus {
+    /// The mark after a unit's name wherever its figures are merged though not submitted.
+    pub fn draft_mark(self) -> Option<&'static str> {
+        match self {
+            ReportStatus::Draft => Some("(bản nháp, chưa nộp)"),
+            ReportStatus::Returned => Some("(bị trả lại, chưa nộp lại)"),
+            _ => None,
         }
     }
 }

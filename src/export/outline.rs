@@ -1,164 +1,346 @@
-//! «Đề cương»: the units' report header fields, then the outline in print order with every
-//! merged unit's answer under each answer heading.
+//! «Đề cương»: the committee's header and the coverage, the units' report header fields, then
+//! the outline in print order: every heading with its guiding prompts, every merged unit's
+//! answer under each answer heading, and a line for the units not merged. Headings stay with
+//! what follows them; an answer continued on a new page repeats the unit's name.
 
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
+use super::coverage::{Coverage, unit_title};
+use super::header::{self, Frame, TOP_ROWS};
+use super::paginate::{self, Line, Page};
 use super::style::{self, FONT_SIZE, MAX_ROW_HEIGHT, Styles, span};
-use super::tables::{NO_UNITS, subtitle, unit_title};
+use super::tables::NO_UNITS;
 use super::{ExportError, ExportSnapshot, OUTLINE_SHEET, UnitReport};
 use crate::form::{Node, NodeKind};
 
 pub(super) const FIELDS_TITLE: &str = "THÔNG TIN CHUNG CỦA BÁO CÁO CÁC ĐƠN VỊ";
 pub(super) const NO_ANSWER: &str = "(chưa trả lời)";
 pub(super) const UNIT_HEADER: &str = "Đơn vị";
+pub(super) const PROMPTS_LABEL: &str = "Gợi ý:";
+/// After a unit's name where its answer continues on a new page.
+pub(super) const CONTINUED: &str = "(tiếp theo)";
 
-const TT_WIDTH: f64 = 5.0;
-const UNIT_WIDTH: f64 = 28.0;
-/// Total width of the answer text (the field columns, merged).
-const TEXT_WIDTH: f64 = 100.0;
+const TT_WIDTH: f64 = 4.0;
+const UNIT_WIDTH: f64 = 22.0;
 /// First row of the report-field table's header.
-pub(super) const FIELDS_HEADER_ROW: u32 = 5;
+pub(super) const FIELDS_HEADER_ROW: u32 = TOP_ROWS + 1;
 
 struct Geometry {
     last_col: u16,
     field_width: f64,
+    scale: u16,
 }
 
 impl Geometry {
+    fn new(s: &ExportSnapshot) -> Geometry {
+        let text_cols = s.form.report_fields.len().max(4) as u16;
+        // The answer columns fill one page width at the smallest scale.
+        let room = style::page_width_at_min_scale(true) - style::columns_pt([TT_WIDTH, UNIT_WIDTH]);
+        let field_width = (style::width_for(room / f64::from(text_cols)) * 4.0).floor() / 4.0;
+        let widths = [TT_WIDTH, UNIT_WIDTH]
+            .into_iter()
+            .chain(std::iter::repeat_n(field_width, usize::from(text_cols)));
+        Geometry {
+            last_col: 1 + text_cols,
+            field_width,
+            scale: style::scale_for(true, style::columns_pt(widths)).max(style::MIN_SCALE),
+        }
+    }
+
     fn text_width(&self) -> f64 {
         self.field_width * f64::from(self.last_col - 1)
     }
 
+    fn col_width(&self, c: u16) -> f64 {
+        match c {
+            0 => TT_WIDTH,
+            1 => UNIT_WIDTH,
+            _ => self.field_width,
+        }
+    }
+
+    fn span_width(&self, a: u16, b: u16) -> f64 {
+        (a..=b).map(|c| self.col_width(c)).sum()
+    }
+
     fn full_width(&self) -> f64 {
-        TT_WIDTH + UNIT_WIDTH + self.text_width()
+        self.span_width(0, self.last_col)
+    }
+
+    fn frame<'f>(&self, widths: &'f dyn Fn(u16, u16) -> f64) -> Frame<'f> {
+        Frame {
+            left: (0, 1),
+            right: (3.min(self.last_col), self.last_col),
+            last_col: self.last_col,
+            width: widths,
+        }
     }
 }
 
-pub(super) fn write(ws: &mut Worksheet, st: &Styles, s: &ExportSnapshot) -> Result<(), ExportError> {
-    ws.set_name(OUTLINE_SHEET)?;
-    let text_cols = s.form.report_fields.len().max(4) as u16;
-    let g = Geometry {
-        last_col: 1 + text_cols,
-        field_width: (TEXT_WIDTH / f64::from(text_cols)).max(12.0),
-    };
-    ws.set_column_width(0, TT_WIDTH)?;
-    ws.set_column_width(1, UNIT_WIDTH)?;
-    for c in 2..=g.last_col {
-        ws.set_column_width(c, g.field_width)?;
-    }
-    let campaign = &s.form.campaign;
-    span(ws, (0, 0), (0, g.last_col), &campaign.outline_heading, &st.title)?;
-    ws.set_row_height(0, 24.0)?;
-    span(ws, (1, 0), (1, g.last_col), &campaign.title, &st.org_bold)?;
-    ws.set_row_height(1, style::text_height(&campaign.title, g.full_width(), FONT_SIZE, true))?;
-    let sub = subtitle(&s.generated_at);
-    span(ws, (2, 0), (2, g.last_col), &sub, &st.subtitle)?;
+/// One row of the sheet below the field table, in order.
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    Heading(usize),
+    Prompts(usize),
+    /// Piece `k` of merged unit `u`'s answer to node `n`.
+    Answer {
+        n: usize,
+        u: usize,
+        k: usize,
+    },
+    NoUnits,
+    Missing,
+}
 
-    let merged: Vec<&UnitReport> = s.units.iter().filter(|u| s.merged(u)).collect();
-    let mut row = write_fields(ws, st, s, &g, &merged)?;
-    row += 1;
-    for node in &s.form.outline {
-        row = write_node(ws, st, s, &g, row, node, &merged)?;
+struct Sheet<'a> {
+    st: &'a Styles,
+    s: &'a ExportSnapshot,
+    g: Geometry,
+    merged: Vec<&'a UnitReport>,
+    /// «Chưa có báo cáo của …» for the units not merged, or empty.
+    missing: String,
+}
+
+pub(super) fn write(ws: &mut Worksheet, st: &Styles, s: &ExportSnapshot, cov: &Coverage) -> Result<(), ExportError> {
+    ws.set_name(OUTLINE_SHEET)?;
+    let sh = Sheet {
+        st,
+        s,
+        g: Geometry::new(s),
+        merged: s.units.iter().filter(|u| s.merged(u)).collect(),
+        missing: if cov.missing.is_empty() {
+            String::new()
+        } else {
+            cov.missing.clone()
+        },
+    };
+    let g = &sh.g;
+    for c in 0..=g.last_col {
+        ws.set_column_width(c, g.col_width(c))?;
     }
-    style::page_setup(ws, Some((0, 0)))?;
+    let widths = |a: u16, b: u16| g.span_width(a, b);
+    let frame = g.frame(&widths);
+    let title = format!("{}\n{}", s.form.campaign.outline_heading, s.form.campaign.title);
+    header::write_top(ws, st, s, cov, &frame, &title)?;
+    let top: f64 = header::top_heights(s, cov, &frame, &title).iter().sum();
+
+    // Plan every row's height, then the page breaks, then write in order.
+    let mut lines = Vec::new();
+    let field_rows = sh.field_lines(&mut lines);
+    let rows = sh.rows();
+    let mut block = 0;
+    for r in &rows {
+        let keep_next = matches!(r, Row::Heading(_) | Row::Prompts(_));
+        let b = match r {
+            Row::Answer { k: 0, .. } => {
+                block += 1;
+                Some(block)
+            }
+            Row::Answer { .. } => Some(block),
+            _ => None,
+        };
+        lines.push(Line::new(sh.height(r), b, keep_next));
+    }
+    let plan = paginate::plan(
+        &lines,
+        Page {
+            capacity: style::page_capacity(true, g.scale),
+            repeat: 0.0,
+            first: top,
+            tail: 0.0,
+            continuation: 0.0,
+        },
+    );
+    let mut row = sh.write_fields(ws)?;
+    debug_assert_eq!(row + 1 - FIELDS_HEADER_ROW, field_rows as u32);
+    let mut breaks = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let line = field_rows + i;
+        if plan.breaks_before(line) {
+            breaks.push(row);
+        }
+        sh.write_row(ws, row, r, plan.continues(line))?;
+        row += 1;
+    }
+    for i in 0..field_rows {
+        if plan.breaks_before(i) {
+            breaks.push(FIELDS_HEADER_ROW - 1 + i as u32);
+        }
+    }
+    breaks.sort_unstable();
+    breaks.truncate(1023);
+    style::page_setup(ws, true, g.scale, Some(plan.pages()), None)?;
+    ws.set_page_breaks(&breaks)?;
     ws.set_print_area(0, 0, row.saturating_sub(1), g.last_col)?;
     Ok(())
 }
 
-/// The table of report header fields (`HD.*`), one row per merged unit. Returns the next row.
-fn write_fields(
-    ws: &mut Worksheet,
-    st: &Styles,
-    s: &ExportSnapshot,
-    g: &Geometry,
-    merged: &[&UnitReport],
-) -> Result<u32, XlsxError> {
-    span(
-        ws,
-        (FIELDS_HEADER_ROW - 1, 0),
-        (FIELDS_HEADER_ROW - 1, g.last_col),
-        FIELDS_TITLE,
-        &st.heading,
-    )?;
-    let h = FIELDS_HEADER_ROW;
-    ws.write_string_with_format(h, 0, "TT", &st.head)?;
-    ws.write_string_with_format(h, 1, UNIT_HEADER, &st.head)?;
-    let fields = &s.form.report_fields;
-    let mut height = style::default_height();
-    for (i, f) in fields.iter().enumerate() {
-        ws.write_string_with_format(h, 2 + i as u16, &f.label, &st.head)?;
-        height = height.max(style::text_height(&f.label, g.field_width, 11.0, true));
-    }
-    ws.set_row_height(h, height)?;
-    let mut row = h + 1;
-    for (i, u) in merged.iter().enumerate() {
-        ws.write_number_with_format(row, 0, (i + 1) as f64, &st.cell_center)?;
-        let name = unit_title(s, u);
-        ws.write_string_with_format(row, 1, &name, &st.cell_text)?;
-        let mut height = style::text_height(&name, UNIT_WIDTH, FONT_SIZE, false);
-        for (k, f) in fields.iter().enumerate() {
-            let v = u.answer(&f.id, "").unwrap_or("");
-            ws.write_string_with_format(row, 2 + k as u16, v, &st.cell_text)?;
-            height = height.max(style::text_height(v, g.field_width, FONT_SIZE, false));
-        }
-        ws.set_row_height(row, height)?;
-        row += 1;
-    }
-    if merged.is_empty() {
-        span(ws, (row, 0), (row, g.last_col), NO_UNITS, &st.subtitle)?;
-        row += 1;
-    }
-    Ok(row)
-}
-
-/// A heading row (label and text), then for an answer node one row per merged unit: its
-/// name in bold and its answer, long answers continued on the next rows. Returns the next row.
-fn write_node(
-    ws: &mut Worksheet,
-    st: &Styles,
-    s: &ExportSnapshot,
-    g: &Geometry,
-    mut row: u32,
-    node: &Node,
-    merged: &[&UnitReport],
-) -> Result<u32, XlsxError> {
-    let heading = format!("{} {}", node.label, node.vi);
-    let (f, size) = if node.parent_id().is_none() {
-        (&st.section, 13.0)
-    } else {
-        (&st.heading, FONT_SIZE)
-    };
-    span(ws, (row, 0), (row, g.last_col), &heading, f)?;
-    ws.set_row_height(row, style::text_height(&heading, g.full_width(), size, true))?;
-    row += 1;
-    if node.kind != NodeKind::Answer {
-        return Ok(row);
-    }
-    if merged.is_empty() {
-        span(ws, (row, 0), (row, g.last_col), NO_UNITS, &st.subtitle)?;
-        return Ok(row + 1);
-    }
-    for u in merged {
-        let name = unit_title(s, u);
-        let text = u.answer(&node.id, "").unwrap_or(NO_ANSWER);
-        for (i, chunk) in chunks(text, g.text_width()).iter().enumerate() {
-            if i == 0 {
-                ws.write_string_with_format(row, 1, &name, &st.bold_wrap_top)?;
+impl Sheet<'_> {
+    /// Every row after the field table, in print order.
+    fn rows(&self) -> Vec<Row> {
+        let mut out = Vec::new();
+        for (n, node) in self.s.form.outline.iter().enumerate() {
+            out.push(Row::Heading(n));
+            if !node.prompts.is_empty() {
+                out.push(Row::Prompts(n));
             }
-            span(ws, (row, 2), (row, g.last_col), chunk, &st.wrap_top)?;
-            let name_height = if i == 0 {
-                style::text_height(&name, UNIT_WIDTH, FONT_SIZE, true)
-            } else {
-                0.0
-            };
-            ws.set_row_height(
-                row,
-                style::text_height(chunk, g.text_width(), FONT_SIZE, false).max(name_height),
-            )?;
+            if node.kind != NodeKind::Answer {
+                continue;
+            }
+            if self.merged.is_empty() {
+                out.push(Row::NoUnits);
+            }
+            for (u, unit) in self.merged.iter().enumerate() {
+                let pieces = chunks(self.answer(unit, node), self.g.text_width()).len();
+                out.extend((0..pieces).map(|k| Row::Answer { n, u, k }));
+            }
+            if !self.missing.is_empty() {
+                out.push(Row::Missing);
+            }
+        }
+        out
+    }
+
+    fn answer<'u>(&self, u: &'u UnitReport, node: &Node) -> &'u str {
+        u.answer(&node.id, "").unwrap_or(NO_ANSWER)
+    }
+
+    fn heading(node: &Node) -> String {
+        format!("{} {}", node.label, node.vi)
+    }
+
+    fn prompts(node: &Node) -> String {
+        let lines: Vec<String> = node.prompts.iter().map(|p| format!("- {}", p.vi)).collect();
+        format!("{PROMPTS_LABEL}\n{}", lines.join("\n"))
+    }
+
+    fn height(&self, r: &Row) -> f64 {
+        let form = &self.s.form;
+        let g = &self.g;
+        match *r {
+            Row::Heading(n) => {
+                let node = &form.outline[n];
+                let size = if node.parent_id().is_none() { 13.0 } else { FONT_SIZE };
+                style::text_height(&Self::heading(node), g.full_width(), size, true)
+            }
+            Row::Prompts(n) => style::text_height(&Self::prompts(&form.outline[n]), g.full_width(), 11.0, false),
+            Row::Answer { n, u, k } => {
+                let unit = self.merged[u];
+                let pieces = chunks(self.answer(unit, &form.outline[n]), g.text_width());
+                let name = format!("{} {CONTINUED}", unit_title(unit));
+                style::text_height(&pieces[k], g.text_width(), FONT_SIZE, false)
+                    .max(style::text_height(&name, UNIT_WIDTH, FONT_SIZE, true))
+            }
+            Row::NoUnits => style::default_height(),
+            Row::Missing => style::text_height(&self.missing, g.full_width(), FONT_SIZE, false),
+        }
+    }
+
+    fn write_row(&self, ws: &mut Worksheet, row: u32, r: &Row, continued: bool) -> Result<(), XlsxError> {
+        let (st, g, form) = (self.st, &self.g, &self.s.form);
+        ws.set_row_height(row, self.height(r))?;
+        match *r {
+            Row::Heading(n) => {
+                let node = &form.outline[n];
+                let f = if node.parent_id().is_none() {
+                    &st.section
+                } else {
+                    &st.heading
+                };
+                span(ws, (row, 0), (row, g.last_col), &Self::heading(node), f)?;
+            }
+            Row::Prompts(n) => {
+                span(
+                    ws,
+                    (row, 0),
+                    (row, g.last_col),
+                    &Self::prompts(&form.outline[n]),
+                    &st.prompts,
+                )?;
+            }
+            Row::Answer { n, u, k } => {
+                let unit = self.merged[u];
+                let pieces = chunks(self.answer(unit, &form.outline[n]), g.text_width());
+                if k == 0 {
+                    ws.write_string_with_format(row, 1, unit_title(unit), &st.bold_wrap_top)?;
+                } else if continued {
+                    let name = format!("{} {CONTINUED}", unit_title(unit));
+                    ws.write_string_with_format(row, 1, name, &st.bold_wrap_top)?;
+                }
+                span(ws, (row, 2), (row, g.last_col), &pieces[k], &st.wrap_top)?;
+            }
+            Row::NoUnits => span(ws, (row, 0), (row, g.last_col), NO_UNITS, &st.subtitle)?,
+            Row::Missing => span(ws, (row, 0), (row, g.last_col), &self.missing, &st.coverage)?,
+        }
+        Ok(())
+    }
+
+    /// Lines of the field table (title, header, one per merged unit); returns how many.
+    fn field_lines(&self, lines: &mut Vec<Line>) -> usize {
+        lines.push(Line::new(style::default_height(), None, true));
+        lines.push(Line::new(self.fields_header_height(), None, true));
+        for u in &self.merged {
+            lines.push(Line::new(self.field_row_height(u), None, false));
+        }
+        if self.merged.is_empty() {
+            lines.push(Line::new(style::default_height(), None, false));
+        }
+        lines.push(Line::new(style::default_height(), None, false));
+        lines.len()
+    }
+
+    fn fields_header_height(&self) -> f64 {
+        self.s
+            .form
+            .report_fields
+            .iter()
+            .map(|f| style::text_height(&f.label, self.g.field_width, 11.0, true))
+            .fold(style::default_height(), f64::max)
+    }
+
+    fn field_row_height(&self, u: &UnitReport) -> f64 {
+        let mut height = style::text_height(&unit_title(u), UNIT_WIDTH, FONT_SIZE, false);
+        for f in &self.s.form.report_fields {
+            let v = u.answer(&f.id, "").unwrap_or("");
+            height = height.max(style::text_height(v, self.g.field_width, FONT_SIZE, false));
+        }
+        height
+    }
+
+    /// The table of report header fields (`HD.*`), one row per merged unit, and a spacer.
+    /// Returns the next row.
+    fn write_fields(&self, ws: &mut Worksheet) -> Result<u32, XlsxError> {
+        let (st, g) = (self.st, &self.g);
+        let title = FIELDS_HEADER_ROW - 1;
+        ws.set_row_height(title, style::default_height())?;
+        span(ws, (title, 0), (title, g.last_col), FIELDS_TITLE, &st.heading)?;
+        let h = FIELDS_HEADER_ROW;
+        ws.set_row_height(h, self.fields_header_height())?;
+        ws.write_string_with_format(h, 0, "TT", &st.head)?;
+        ws.write_string_with_format(h, 1, UNIT_HEADER, &st.head)?;
+        let fields = &self.s.form.report_fields;
+        for (i, f) in fields.iter().enumerate() {
+            ws.write_string_with_format(h, 2 + i as u16, &f.label, &st.head)?;
+        }
+        let mut row = h + 1;
+        for (i, u) in self.merged.iter().enumerate() {
+            ws.set_row_height(row, self.field_row_height(u))?;
+            ws.write_number_with_format(row, 0, (i + 1) as f64, &st.cell_center)?;
+            ws.write_string_with_format(row, 1, unit_title(u), &st.cell_text)?;
+            for (k, f) in fields.iter().enumerate() {
+                let v = u.answer(&f.id, "").unwrap_or("");
+                ws.write_string_with_format(row, 2 + k as u16, v, &st.cell_text)?;
+            }
             row += 1;
         }
+        if self.merged.is_empty() {
+            ws.set_row_height(row, style::default_height())?;
+            span(ws, (row, 0), (row, g.last_col), NO_UNITS, &st.subtitle)?;
+            row += 1;
+        }
+        ws.set_row_height(row, style::default_height())?;
+        Ok(row + 1)
     }
-    Ok(row)
 }
 
 /// Most lines one row can show.

@@ -4,7 +4,7 @@ use rust_xlsxwriter::{Chart, ChartDataLabel, ChartFont, ChartType, Formula, Work
 
 use super::style::{self, FONT, FONT_SIZE, Styles, span};
 use super::{ExportError, ExportSnapshot, PROGRESS_SHEET, ReportStatus, UnitReport};
-use crate::form::ValueKind;
+use crate::form::{FieldRole, ValueKind};
 
 pub(super) const TITLE: &str = "TIẾN ĐỘ NỘP BÁO CÁO";
 pub(super) const LATE_MARK: &str = " (muộn)";
@@ -14,20 +14,34 @@ pub(super) const LATE_LABEL: &str = "Trong đó nộp muộn";
 pub(super) const CHART_TITLE: &str = "Số đơn vị theo trạng thái";
 
 /// Column headers and widths of the unit table.
-pub(super) const COLUMNS: [(&str, f64); 9] = [
-    ("TT", 5.0),
-    ("Mã", 11.0),
-    ("Tên đơn vị", 32.0),
-    ("Bí thư", 24.0),
-    ("Trạng thái", 14.0),
-    ("Nộp lúc", 24.0),
-    ("Mức hoàn thành", 12.0),
-    ("Cảnh báo chưa xác nhận", 13.0),
-    ("Nội dung cảnh báo chưa xác nhận", 55.0),
+pub(super) const COLUMNS: [(&str, f64); 12] = [
+    ("TT", 4.0),
+    ("Tên đơn vị", 24.0),
+    ("Trạng thái", 10.0),
+    ("Nộp lúc", 11.0),
+    ("Số, ngày báo cáo", 13.0),
+    ("Người ký", 16.0),
+    ("Điện thoại", 11.0),
+    ("Liên hệ qua chat", 13.0),
+    ("Trả lại lúc, lý do", 24.0),
+    ("Duyệt lúc", 11.0),
+    ("Mức hoàn thành", 9.0),
+    ("Cảnh báo chưa xác nhận", 34.0),
 ];
-const STATUS_COL: u16 = 4;
-const SUBMITTED_COL: u16 = 5;
-const WARNINGS_COL: u16 = 8;
+/// The unit table prints over two page widths, TT and the name repeated; the second starts
+/// here.
+const SECOND_PAGE_COL: u16 = 8;
+pub(super) const NAME_COL: u16 = 1;
+pub(super) const STATUS_COL: u16 = 2;
+pub(super) const SUBMITTED_COL: u16 = 3;
+pub(super) const NUMBER_COL: u16 = 4;
+pub(super) const SIGNER_COL: u16 = 5;
+pub(super) const PHONE_COL: u16 = 6;
+pub(super) const CHAT_COL: u16 = 7;
+pub(super) const RETURNED_COL: u16 = 8;
+pub(super) const ACCEPTED_COL: u16 = 9;
+pub(super) const COMPLETE_COL: u16 = 10;
+pub(super) const WARNINGS_COL: u16 = 11;
 /// First row of the unit table's header.
 pub(super) const TABLE_HEADER_ROW: u32 = 4;
 
@@ -45,6 +59,9 @@ pub(super) fn write(ws: &mut Worksheet, st: &Styles, s: &ExportSnapshot) -> Resu
     for (c, (_, w)) in COLUMNS.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
+    ws.set_row_height(0, 24.0)?;
+    // The title lines span the first page width.
+    let last_col = last_col.min(SECOND_PAGE_COL - 1);
     span(
         ws,
         (0, 0),
@@ -52,7 +69,6 @@ pub(super) fn write(ws: &mut Worksheet, st: &Styles, s: &ExportSnapshot) -> Resu
         &format!("{TITLE}: {}", s.form.campaign.name),
         &st.title,
     )?;
-    ws.set_row_height(0, 24.0)?;
     let when = format!("Tổng hợp lúc {}. Hạn nộp: {}.", s.generated_at, s.deadline);
     span(ws, (1, 0), (1, last_col), &when, &st.subtitle)?;
     let scope = if s.include_drafts {
@@ -62,54 +78,111 @@ pub(super) fn write(ws: &mut Worksheet, st: &Styles, s: &ExportSnapshot) -> Resu
     };
     span(ws, (2, 0), (2, last_col), scope, &st.subtitle)?;
 
-    for (c, (h, _)) in COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(TABLE_HEADER_ROW, c as u16, *h, &st.head)?;
-    }
     let header_height = COLUMNS
         .iter()
         .map(|(h, w)| style::text_height(h, *w, 11.0, true))
         .fold(style::default_height(), f64::max);
     ws.set_row_height(TABLE_HEADER_ROW, header_height)?;
+    for (c, (h, _)) in COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(TABLE_HEADER_ROW, c as u16, *h, &st.head)?;
+    }
 
     let first = TABLE_HEADER_ROW + 1;
     for (i, u) in s.units.iter().enumerate() {
-        write_unit(ws, st, first + i as u32, i + 1, u)?;
+        write_unit(ws, st, s, first + i as u32, i + 1, u)?;
     }
     // At least one (empty) row, so the count formulas have a valid range.
     let last = first + (s.units.len() as u32).max(1) - 1;
     let counts_top = last + 2;
     write_counts(ws, st, s, counts_top, (first, last))?;
 
-    style::page_setup(ws, Some((TABLE_HEADER_ROW, TABLE_HEADER_ROW)))?;
-    ws.set_freeze_panes(first, 3)?;
+    let width = |cols: &mut dyn Iterator<Item = usize>| style::columns_pt(cols.map(|c| COLUMNS[c].1));
+    let first_page = width(&mut (0..usize::from(SECOND_PAGE_COL)));
+    let second_page = width(&mut (0..2).chain(usize::from(SECOND_PAGE_COL)..COLUMNS.len()));
+    let scale = style::scale_for(true, first_page.max(second_page));
+    style::page_setup(ws, true, scale, None, Some((TABLE_HEADER_ROW, TABLE_HEADER_ROW)))?;
+    ws.set_vertical_page_breaks(&[u32::from(SECOND_PAGE_COL)])?;
+    ws.set_repeat_columns(0, NAME_COL)?;
+    ws.set_page_order(false);
+    ws.set_freeze_panes(first, 2)?;
     Ok(())
 }
 
-fn write_unit(ws: &mut Worksheet, st: &Styles, row: u32, tt: usize, u: &UnitReport) -> Result<(), XlsxError> {
-    ws.write_number_with_format(row, 0, tt as f64, &st.cell_center)?;
-    ws.write_string_with_format(row, 1, &u.code, &st.cell_text)?;
-    ws.write_string_with_format(row, 2, &u.name, &st.cell_text)?;
-    ws.write_string_with_format(row, 3, u.secretaries.join(", "), &st.cell_text)?;
-    ws.write_string_with_format(row, STATUS_COL, u.status.label(), &st.cell_center)?;
-    ws.write_string_with_format(row, SUBMITTED_COL, submitted(u), &st.cell_center)?;
-    ws.write_number_with_format(row, 6, u.completeness_pct / 100.0, &st.percent)?;
-    ws.write_number_with_format(row, 7, u.open_warnings.len() as f64, st.number(ValueKind::Count, false))?;
+/// The value of the report header field with `role`, if the form has one and it is answered.
+fn field<'u>(s: &ExportSnapshot, u: &'u UnitReport, role: FieldRole) -> &'u str {
+    s.form
+        .field_with_role(role)
+        .and_then(|f| u.answer(&f.id, ""))
+        .unwrap_or("")
+}
+
+/// The texts of a unit's row, column by column (TT and completeness excepted).
+pub(super) fn unit_texts(s: &ExportSnapshot, u: &UnitReport) -> Vec<(u16, String)> {
+    let number = [field(s, u, FieldRole::Number), field(s, u, FieldRole::Date)]
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let signer = match (field(s, u, FieldRole::Signer), field(s, u, FieldRole::SignerTitle)) {
+        (name, "") => name.to_owned(),
+        ("", title) => title.to_owned(),
+        (name, title) => format!("{name} ({title})"),
+    };
+    let returned = u
+        .returned
+        .as_ref()
+        .map(|(at, why)| {
+            if why.is_empty() {
+                at.clone()
+            } else {
+                format!("{at}: {why}")
+            }
+        })
+        .unwrap_or_default();
     let warnings = u
         .open_warnings
         .iter()
         .map(|w| format!("• {w}"))
         .collect::<Vec<_>>()
         .join("\n");
-    ws.write_string_with_format(row, WARNINGS_COL, &warnings, &st.cell_text)?;
-    let height = [
-        (u.name.as_str(), COLUMNS[2].1),
-        (&u.secretaries.join(", "), COLUMNS[3].1),
-        (&warnings, COLUMNS[WARNINGS_COL as usize].1),
+    vec![
+        (NAME_COL, u.name.clone()),
+        (STATUS_COL, u.status.label().to_owned()),
+        (SUBMITTED_COL, submitted(u)),
+        (NUMBER_COL, number),
+        (SIGNER_COL, signer),
+        (PHONE_COL, field(s, u, FieldRole::Phone).to_owned()),
+        (CHAT_COL, u.secretaries.join(", ")),
+        (RETURNED_COL, returned),
+        (ACCEPTED_COL, u.accepted_at.clone().unwrap_or_default()),
+        (WARNINGS_COL, warnings),
     ]
-    .iter()
-    .map(|(t, w)| style::text_height(t, *w, FONT_SIZE, false))
-    .fold(style::default_height(), f64::max);
+}
+
+fn write_unit(
+    ws: &mut Worksheet,
+    st: &Styles,
+    s: &ExportSnapshot,
+    row: u32,
+    tt: usize,
+    u: &UnitReport,
+) -> Result<(), XlsxError> {
+    let texts = unit_texts(s, u);
+    let height = texts
+        .iter()
+        .map(|(c, t)| style::text_height(t, COLUMNS[*c as usize].1, FONT_SIZE, false))
+        .fold(style::default_height(), f64::max);
     ws.set_row_height(row, height)?;
+    ws.write_number_with_format(row, 0, tt as f64, &st.cell_center)?;
+    for (c, t) in &texts {
+        let f = if matches!(*c, STATUS_COL | SUBMITTED_COL | ACCEPTED_COL) {
+            &st.cell_center
+        } else {
+            &st.cell_text
+        };
+        ws.write_string_with_format(row, *c, t, f)?;
+    }
+    ws.write_number_with_format(row, COMPLETE_COL, u.completeness_pct / 100.0, &st.percent)?;
     Ok(())
 }
 
@@ -132,7 +205,7 @@ fn write_counts(
     top: u32,
     (first, last): (u32, u32),
 ) -> Result<(), XlsxError> {
-    let (label_col, count_col) = (2u16, 3u16);
+    let (label_col, count_col) = (NAME_COL, STATUS_COL);
     span(ws, (top, label_col), (top, count_col), COUNTS_TITLE, &st.heading)?;
     ws.write_string_with_format(top + 1, label_col, "Trạng thái", &st.head)?;
     ws.write_string_with_format(top + 1, count_col, "Số đơn vị", &st.head)?;

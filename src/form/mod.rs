@@ -1,7 +1,10 @@
 //! The report as data: outline, tables, consistency rules and cell types, read from a TOML
 //! form file. A new campaign is a new file, not new code.
 
+mod committee;
 pub mod expr;
+
+pub use committee::{Committee, CommitteeSignature, FieldRole};
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -15,6 +18,8 @@ pub const DEFAULT_FORM_TOML: &str = include_str!("kl18_2023.toml");
 #[serde(deny_unknown_fields)]
 pub struct Form {
     pub campaign: CampaignInfo,
+    /// Who issues the campaign and signs the merged report.
+    pub committee: Committee,
     /// Header data of the report itself (`HD.so`, `HD.ngay`, ...), asked once.
     pub report_fields: Vec<ReportField>,
     pub cell_types: Vec<CellType>,
@@ -46,8 +51,6 @@ pub struct CampaignInfo {
     pub letter_number: String,
     /// dd/mm/yyyy
     pub letter_date: String,
-    /// Superior organisation line on the forms: "HUYỆN ỦY PHONG THỔ".
-    pub issuer: String,
     /// Deadline date, dd/mm/yyyy, Vietnam time.
     pub deadline: String,
     /// Deadline time of day, HH:MM (default 23:59).
@@ -61,7 +64,7 @@ pub struct CampaignInfo {
     pub answer_max_chars: usize,
     /// The «Lưu ý» comparison rule printed under IV.2.2.
     pub comparison_note: String,
-    /// Signature block: «NGƯỜI LẬP BIỂU» etc.
+    /// The units' signature block: «NGƯỜI LẬP BIỂU», «T/M BAN CHẤP HÀNH», …
     pub signature: Signature,
 }
 
@@ -95,6 +98,9 @@ pub struct ReportField {
     pub label: String,
     pub prompt: String,
     pub kind: FieldKind,
+    /// What the board's progress sheet shows this field as.
+    #[serde(default)]
+    pub role: Option<FieldRole>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -291,6 +297,19 @@ impl Form {
         if self.cell_types.is_empty() {
             return bad("chưa có loại hình chi bộ nào".into());
         }
+        let c = &self.committee;
+        for (what, v) in [
+            ("committee.superior", &c.superior),
+            ("committee.issuer", &c.issuer),
+            ("committee.place", &c.place),
+            ("committee.board_name", &c.board_name),
+            ("committee.report_by", &c.report_by),
+            ("committee.signature.on_behalf", &c.signature.on_behalf),
+        ] {
+            if v.trim().is_empty() {
+                return bad(format!("chưa ghi «{what}»"));
+            }
+        }
         let mut seen = BTreeSet::new();
         for t in &self.cell_types {
             if !is_code(&t.code) || !seen.insert(t.code.clone()) {
@@ -427,6 +446,11 @@ impl Form {
         self.report_fields.iter().find(|f| f.id.eq_ignore_ascii_case(id))
     }
 
+    /// The report header field with this role, if the form has one.
+    pub fn field_with_role(&self, role: FieldRole) -> Option<&ReportField> {
+        self.report_fields.iter().find(|f| f.role == Some(role))
+    }
+
     /// A readable summary for `chibo-bot form check`.
     pub fn summary(&self) -> String {
         use std::fmt::Write;
@@ -435,6 +459,19 @@ impl Form {
         let prompts: usize = self.outline.iter().map(|n| n.prompts.len()).sum();
         let _ = writeln!(s, "Biểu mẫu: {} ({})", self.campaign.name, self.campaign.code);
         let _ = writeln!(s, "Hạn nộp: {} {}", self.campaign.deadline, self.campaign.deadline_time);
+        let c = &self.committee;
+        let _ = writeln!(s, "Cấp ủy: {} / {}", c.superior, c.issuer);
+        let _ = writeln!(s, "Nơi ghi ngày: {}", c.place);
+        let _ = writeln!(s, "Cơ quan nhận báo cáo: {}", c.board_name);
+        let name = if c.signature.name.is_empty() {
+            "(để trống, ký tay)"
+        } else {
+            &c.signature.name
+        };
+        let _ = writeln!(s, "Ký: {} / {} / {name}", c.signature.on_behalf, c.signature.title);
+        if !c.recipients.is_empty() {
+            let _ = writeln!(s, "Nơi nhận: {}", c.recipients.join(" | "));
+        }
         let _ = writeln!(
             s,
             "Đề cương: {} phần, {} mục cần trả lời, {} mục nhóm, {} gợi ý",
