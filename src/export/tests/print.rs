@@ -185,11 +185,27 @@ fn is_numbers_row(line: &str) -> bool {
     }
 }
 
+/// Whether pdftotext runs; under CI it must.
+fn pdftotext_or_skip() -> bool {
+    let there = std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !there {
+        assert!(std::env::var_os("CI").is_none(), "pdftotext is not installed");
+        eprintln!("skipped: pdftotext is not installed (apt-get install poppler-utils)");
+    }
+    there
+}
+
 #[test]
 fn printed_pages_follow_the_layout_rules() {
     let Some(bin) = libreoffice_or_skip() else {
         return;
     };
+    if !pdftotext_or_skip() {
+        return;
+    }
     let s = district();
     let pages = printed_pages(bin, &s, None);
     // Page numbers restart on every sheet: one run of «Trang 1/N … N/N» per sheet.
