@@ -16,6 +16,7 @@ use crate::form::{Node, NodeKind};
 pub(super) const FIELDS_TITLE: &str = "THÔNG TIN CHUNG CỦA BÁO CÁO CÁC ĐƠN VỊ";
 pub(super) const NO_ANSWER: &str = "(chưa trả lời)";
 pub(super) const UNIT_HEADER: &str = "Đơn vị";
+pub(super) const FIELDS_HEADER: &str = "Số, ngày báo cáo, người ký, điện thoại";
 pub(super) const PROMPTS_LABEL: &str = "Gợi ý:";
 /// After a unit's name where its answer continues on a new page.
 pub(super) const CONTINUED: &str = "(tiếp theo)";
@@ -25,37 +26,35 @@ const UNIT_WIDTH: f64 = 22.0;
 /// First row of the report-field table's header.
 pub(super) const FIELDS_HEADER_ROW: u32 = TOP_ROWS + 1;
 
+/// Three columns: TT, the unit, and one wide column for the text (no merged cell per
+/// answer: a merge costs the writer memory for every cell it covers).
 struct Geometry {
     last_col: u16,
-    field_width: f64,
+    text_width: f64,
     scale: u16,
 }
 
 impl Geometry {
-    fn new(s: &ExportSnapshot) -> Geometry {
-        let text_cols = s.form.report_fields.len().max(4) as u16;
-        // The answer columns fill one page width at the smallest scale.
+    fn new() -> Geometry {
+        // The text column fills one page width at the smallest scale.
         let room = style::page_width_at_min_scale(true) - style::columns_pt([TT_WIDTH, UNIT_WIDTH]);
-        let field_width = (style::width_for(room / f64::from(text_cols)) * 4.0).floor() / 4.0;
-        let widths = [TT_WIDTH, UNIT_WIDTH]
-            .into_iter()
-            .chain(std::iter::repeat_n(field_width, usize::from(text_cols)));
+        let text_width = (style::width_for(room) * 4.0).floor() / 4.0;
         Geometry {
-            last_col: 1 + text_cols,
-            field_width,
-            scale: style::scale_for(true, style::columns_pt(widths)).max(style::MIN_SCALE),
+            last_col: 2,
+            text_width,
+            scale: style::scale_for(true, style::columns_pt([TT_WIDTH, UNIT_WIDTH, text_width])).max(style::MIN_SCALE),
         }
     }
 
     fn text_width(&self) -> f64 {
-        self.field_width * f64::from(self.last_col - 1)
+        self.text_width
     }
 
     fn col_width(&self, c: u16) -> f64 {
         match c {
             0 => TT_WIDTH,
             1 => UNIT_WIDTH,
-            _ => self.field_width,
+            _ => self.text_width,
         }
     }
 
@@ -70,7 +69,7 @@ impl Geometry {
     fn frame<'f>(&self, widths: &'f dyn Fn(u16, u16) -> f64) -> Frame<'f> {
         Frame {
             left: (0, 1),
-            right: (3.min(self.last_col), self.last_col),
+            right: (2, 2),
             last_col: self.last_col,
             width: widths,
         }
@@ -82,11 +81,12 @@ impl Geometry {
 enum Row {
     Heading(usize),
     Prompts(usize),
-    /// Piece `k` of merged unit `u`'s answer to node `n`.
+    /// Piece `k` of merged unit `u`'s answer to node `n`, and its height.
     Answer {
         n: usize,
         u: usize,
         k: usize,
+        height: f64,
     },
     NoUnits,
     Missing,
@@ -99,15 +99,23 @@ struct Sheet<'a> {
     merged: Vec<&'a UnitReport>,
     /// «Chưa có báo cáo của …» for the units not merged, or empty.
     missing: String,
+    /// Height of each merged unit's name (with «(tiếp theo)»), the least an answer row takes.
+    name_heights: Vec<f64>,
 }
 
 pub(super) fn write(ws: &mut Worksheet, st: &Styles, s: &ExportSnapshot, cov: &Coverage) -> Result<(), ExportError> {
     ws.set_name(OUTLINE_SHEET)?;
+    let merged: Vec<&UnitReport> = s.units.iter().filter(|u| s.merged(u)).collect();
+    let name_heights = merged
+        .iter()
+        .map(|u| style::text_height(&format!("{} {CONTINUED}", unit_title(u)), UNIT_WIDTH, FONT_SIZE, true))
+        .collect();
     let sh = Sheet {
         st,
         s,
-        g: Geometry::new(s),
-        merged: s.units.iter().filter(|u| s.merged(u)).collect(),
+        g: Geometry::new(),
+        merged,
+        name_heights,
         missing: if cov.missing.is_empty() {
             String::new()
         } else {
@@ -154,12 +162,21 @@ pub(super) fn write(ws: &mut Worksheet, st: &Styles, s: &ExportSnapshot, cov: &C
     let mut row = sh.write_fields(ws)?;
     debug_assert_eq!(row + 1 - FIELDS_HEADER_ROW, field_rows as u32);
     let mut breaks = Vec::new();
+    // The pieces of the answer being written: split once, not once per piece.
+    let mut pieces: Option<((usize, usize), Vec<String>)> = None;
     for (i, r) in rows.iter().enumerate() {
         let line = field_rows + i;
         if plan.breaks_before(line) {
             breaks.push(row);
         }
-        sh.write_row(ws, row, r, plan.continues(line))?;
+        if let Row::Answer { n, u, .. } = *r
+            && pieces.as_ref().is_none_or(|(at, _)| *at != (n, u))
+        {
+            let text = sh.answer(sh.merged[u], &s.form.outline[n]);
+            pieces = Some(((n, u), chunks(text, g.text_width())));
+        }
+        let piece = pieces.as_ref().map_or(&[][..], |(_, p)| &p[..]);
+        sh.write_row(ws, row, r, plan.continues(line), piece)?;
         row += 1;
     }
     for i in 0..field_rows {
@@ -191,8 +208,14 @@ impl Sheet<'_> {
                 out.push(Row::NoUnits);
             }
             for (u, unit) in self.merged.iter().enumerate() {
-                let pieces = chunks(self.answer(unit, node), self.g.text_width()).len();
-                out.extend((0..pieces).map(|k| Row::Answer { n, u, k }));
+                let name = self.name_heights[u];
+                let pieces = chunks(self.answer(unit, node), self.g.text_width());
+                out.extend(pieces.iter().enumerate().map(|(k, p)| Row::Answer {
+                    n,
+                    u,
+                    k,
+                    height: style::text_height(p, self.g.text_width(), FONT_SIZE, false).max(name),
+                }));
             }
             if !self.missing.is_empty() {
                 out.push(Row::Missing);
@@ -224,19 +247,21 @@ impl Sheet<'_> {
                 style::text_height(&Self::heading(node), g.full_width(), size, true)
             }
             Row::Prompts(n) => style::text_height(&Self::prompts(&form.outline[n]), g.full_width(), 11.0, false),
-            Row::Answer { n, u, k } => {
-                let unit = self.merged[u];
-                let pieces = chunks(self.answer(unit, &form.outline[n]), g.text_width());
-                let name = format!("{} {CONTINUED}", unit_title(unit));
-                style::text_height(&pieces[k], g.text_width(), FONT_SIZE, false)
-                    .max(style::text_height(&name, UNIT_WIDTH, FONT_SIZE, true))
-            }
+            Row::Answer { height, .. } => height,
             Row::NoUnits => style::default_height(),
             Row::Missing => style::text_height(&self.missing, g.full_width(), FONT_SIZE, false),
         }
     }
 
-    fn write_row(&self, ws: &mut Worksheet, row: u32, r: &Row, continued: bool) -> Result<(), XlsxError> {
+    /// Writes one row; `pieces` is the split answer when it is an answer row.
+    fn write_row(
+        &self,
+        ws: &mut Worksheet,
+        row: u32,
+        r: &Row,
+        continued: bool,
+        pieces: &[String],
+    ) -> Result<(), XlsxError> {
         let (st, g, form) = (self.st, &self.g, &self.s.form);
         ws.set_row_height(row, self.height(r))?;
         match *r {
@@ -258,16 +283,15 @@ impl Sheet<'_> {
                     &st.prompts,
                 )?;
             }
-            Row::Answer { n, u, k } => {
+            Row::Answer { u, k, .. } => {
                 let unit = self.merged[u];
-                let pieces = chunks(self.answer(unit, &form.outline[n]), g.text_width());
                 if k == 0 {
                     ws.write_string_with_format(row, 1, unit_title(unit), &st.bold_wrap_top)?;
                 } else if continued {
                     let name = format!("{} {CONTINUED}", unit_title(unit));
                     ws.write_string_with_format(row, 1, name, &st.bold_wrap_top)?;
                 }
-                span(ws, (row, 2), (row, g.last_col), &pieces[k], &st.wrap_top)?;
+                ws.write_string_with_format(row, 2, &pieces[k], &st.wrap_top)?;
             }
             Row::NoUnits => span(ws, (row, 0), (row, g.last_col), NO_UNITS, &st.subtitle)?,
             Row::Missing => span(ws, (row, 0), (row, g.last_col), &self.missing, &st.coverage)?,
@@ -290,21 +314,16 @@ impl Sheet<'_> {
     }
 
     fn fields_header_height(&self) -> f64 {
-        self.s
-            .form
-            .report_fields
-            .iter()
-            .map(|f| style::text_height(&f.label, self.g.field_width, 11.0, true))
-            .fold(style::default_height(), f64::max)
+        style::default_height()
     }
 
     fn field_row_height(&self, u: &UnitReport) -> f64 {
-        let mut height = style::text_height(&unit_title(u), UNIT_WIDTH, FONT_SIZE, false);
-        for f in &self.s.form.report_fields {
-            let v = u.answer(&f.id, "").unwrap_or("");
-            height = height.max(style::text_height(v, self.g.field_width, FONT_SIZE, false));
-        }
-        height
+        style::text_height(&unit_title(u), UNIT_WIDTH, FONT_SIZE, false).max(style::text_height(
+            &fields_text(&self.s.form, u),
+            self.g.text_width,
+            FONT_SIZE,
+            false,
+        ))
     }
 
     /// The table of report header fields (`HD.*`), one row per merged unit, and a spacer.
@@ -318,19 +337,13 @@ impl Sheet<'_> {
         ws.set_row_height(h, self.fields_header_height())?;
         ws.write_string_with_format(h, 0, "TT", &st.head)?;
         ws.write_string_with_format(h, 1, UNIT_HEADER, &st.head)?;
-        let fields = &self.s.form.report_fields;
-        for (i, f) in fields.iter().enumerate() {
-            ws.write_string_with_format(h, 2 + i as u16, &f.label, &st.head)?;
-        }
+        ws.write_string_with_format(h, 2, FIELDS_HEADER, &st.head)?;
         let mut row = h + 1;
         for (i, u) in self.merged.iter().enumerate() {
             ws.set_row_height(row, self.field_row_height(u))?;
             ws.write_number_with_format(row, 0, (i + 1) as f64, &st.cell_center)?;
             ws.write_string_with_format(row, 1, unit_title(u), &st.cell_text)?;
-            for (k, f) in fields.iter().enumerate() {
-                let v = u.answer(&f.id, "").unwrap_or("");
-                ws.write_string_with_format(row, 2 + k as u16, v, &st.cell_text)?;
-            }
+            ws.write_string_with_format(row, 2, fields_text(&self.s.form, u), &st.cell_text)?;
             row += 1;
         }
         if self.merged.is_empty() {
@@ -341,6 +354,15 @@ impl Sheet<'_> {
         ws.set_row_height(row, style::default_height())?;
         Ok(row + 1)
     }
+}
+
+/// A unit's answered report header fields, «Số báo cáo: 15-BC/ĐU; Ngày báo cáo: …».
+pub(super) fn fields_text(form: &crate::form::Form, u: &UnitReport) -> String {
+    form.report_fields
+        .iter()
+        .filter_map(|f| u.answer(&f.id, "").map(|v| format!("{}: {v}", f.label)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Most lines one row can show.

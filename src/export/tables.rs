@@ -31,6 +31,8 @@ const MIN_DATA_WIDTH: f64 = 5.5;
 const LONG_HEADER: usize = 100;
 const LONG_MIN_WIDTH: f64 = 20.0;
 const LONG_MAX_WIDTH: f64 = 24.0;
+/// Width a unit's name row spans.
+const NAME_WIDTH: f64 = 48.0;
 /// What a rate column takes more than a count.
 const RATE_EXTRA: f64 = 1.5;
 const HEADER_FONT: f64 = 11.0;
@@ -182,8 +184,17 @@ impl<'a> TablePlan<'a> {
 
     /// A unit's name spans the row, or only «Loại hình chi bộ» on a table printed over
     /// several page widths, where that column repeats on every page.
+    /// On one page width, as many columns as a long name needs (a merge costs the writer
+    /// memory for every cell it covers).
     fn name_last_col(&self) -> u16 {
-        if self.g.splits.is_empty() { self.g.last_col() } else { 1 }
+        if !self.g.splits.is_empty() {
+            return 1;
+        }
+        let mut last = 2.min(self.g.last_col());
+        while last < self.g.last_col() && self.g.span_width(1, last) < NAME_WIDTH {
+            last += 1;
+        }
+        last
     }
 
     fn name_height(&self, b: usize, continued: bool) -> f64 {
@@ -334,12 +345,18 @@ pub(super) fn write(
                 ws.set_row_height(row, plan.name_height(b, false))?;
                 ws.write_string_with_format(row, 0, layout::roman(index), &st.unit_center)?;
                 span(ws, (row, 1), (row, plan.name_last_col()), &name, &st.unit_name)?;
+                for c in plan.name_last_col() + 1..=g.last_col() {
+                    ws.write_blank(row, c, &st.unit_name)?;
+                }
             }
             Out::Continued(b) => {
                 let name = format!("{} {CONTINUED}", unit_title(plan.blocks[b].unit));
                 ws.set_row_height(row, plan.name_height(b, true))?;
                 ws.write_blank(row, 0, &st.unit_center)?;
                 span(ws, (row, 1), (row, plan.name_last_col()), &name, &st.continued)?;
+                for c in plan.name_last_col() + 1..=g.last_col() {
+                    ws.write_blank(row, c, &st.continued)?;
+                }
             }
             Out::Type(b, k) => write_type_row(ws, st, plan, row, k + 1, &plan.blocks[b].rows[k])?,
             Out::NoUnits => {

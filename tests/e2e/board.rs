@@ -93,7 +93,24 @@ async fn the_board_follows_progress_and_gets_the_merged_workbook_in_chat() {
     assert!(doc.0.ends_with(".xlsx"), "{}", doc.0);
     let b1 = cells(&doc.1, "Biểu 1");
     assert!(sheet_has_text(&b1, "Chi bộ Trung tâm Y tế huyện"));
-    assert!(!sheet_has_text(&b1, "Dào San"), "drafts are left out by default");
+    let is = |rows: &[Vec<Data>], text: &str| rows.iter().flatten().any(|c| matches!(c, Data::String(s) if s == text));
+    assert!(!is(&b1, "Đảng bộ xã Dào San"), "drafts are left out by default");
+    assert!(
+        sheet_has_text(&b1, "Tổng hợp 1/19 đơn vị: 1 đã nộp. Chưa tổng hợp 18 đơn vị:")
+            && sheet_has_text(&b1, "Đảng bộ xã Dào San (đang nhập)"),
+        "the coverage names the units left out"
+    );
+    // No number yet: room to write it; the date is the deadline's, never the export clock's.
+    let deadline = bot.engine.deadline_day();
+    let subtitle = format!(
+        "(Kèm theo Báo cáo số ……, ngày {} của Ban Thường vụ Huyện ủy)",
+        deadline.format("%d/%m/%Y")
+    );
+    assert!(is(&b1, &subtitle), "{subtitle}");
+    assert!(is(
+        &b1,
+        &format!("Phong Thổ, ngày {}", deadline.format("%d tháng %m năm %Y"))
+    ));
     assert!(
         b1.iter().flatten().any(|c| matches!(c, Data::Float(x) if *x == 25.0)),
         "members_total 25 is in Biểu 1"
@@ -109,6 +126,37 @@ async fn the_board_follows_progress_and_gets_the_merged_workbook_in_chat() {
         .find_map(|m| m.document.clone())
         .expect("a document with drafts");
     assert!(sheet_has_text(&cells(&doc.1, "Đề cương"), "Bản nháp của Dào San"));
+
+    // The board sets the merged report's number and date; the workbook carries them.
+    let mut r = bot.say(BOARD, BOARD, "/tonghop so 25-BC/HU ngay 15/12/2023").await;
+    // The confirmation is committed with the step; the workbook is built and sent after it.
+    if r.iter().all(|m| m.document.is_none()) {
+        r.push(
+            bot.fake
+                .next_for(BOARD, crate::helpers::WAIT)
+                .await
+                .expect("the workbook"),
+        );
+    }
+    assert!(
+        joined(&r).contains("Đã ghi báo cáo tổng hợp số 25-BC/HU, ngày 15/12/2023."),
+        "{}",
+        joined(&r)
+    );
+    let doc = r.iter().find_map(|m| m.document.clone()).expect("a document");
+    let b1 = cells(&doc.1, "Biểu 1");
+    assert!(is(
+        &b1,
+        "(Kèm theo Báo cáo số 25-BC/HU, ngày 15/12/2023 của Ban Thường vụ Huyện ủy)"
+    ));
+    assert!(is(&b1, "Phong Thổ, ngày 15 tháng 12 năm 2023"));
+    // Kept for the next export; a wrong date is refused with the way to write it.
+    let r = bot.say(BOARD, BOARD, "/tonghop").await;
+    let doc = r.iter().find_map(|m| m.document.clone()).expect("a document");
+    assert!(is(&cells(&doc.1, "Đề cương"), "Phong Thổ, ngày 15 tháng 12 năm 2023"));
+    let r = bot.say(BOARD, BOARD, "/tonghop ngay 31/02/2024").await;
+    assert!(r.iter().all(|m| m.document.is_none()));
+    assert!(joined(&r).contains("Ngày «31/02/2024» không đúng"), "{}", joined(&r));
     bot.stop().await;
 }
 

@@ -356,3 +356,59 @@ async fn a_removed_secretary_is_listed_as_removed_and_their_conversation_is_forg
     assert!(stderr(&o).contains("no unit with code «nosuch»"), "{}", stderr(&o));
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn the_merged_reports_number_and_date_are_set_on_the_command_line_and_units_keep_the_lists_order() {
+    let bot = spawn_bot().await;
+    let dir = bot.dir.path().to_owned();
+    let db = db_path(&bot);
+    let o = chibo(&dir, &db, &["campaign", "report"]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let deadline = bot.engine.deadline_day().format("%d/%m/%Y").to_string();
+    assert!(stdout(&o).contains("report number: (not set)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!("report date: {deadline} (the deadline)")),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = chibo(
+        &dir,
+        &db,
+        &["campaign", "report", "--so", "7-BC/HU", "--ngay", "20/12/2023"],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("report number: 7-BC/HU"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("report date: 20/12/2023"), "{}", stdout(&o));
+    let o = chibo(&dir, &db, &["campaign", "report", "--ngay", "31/02/2024"]).await;
+    assert!(!o.status.success(), "a wrong date is refused");
+
+    let out = dir.join("tong-hop.xlsx");
+    let o = chibo(&dir, &db, &["export", "--out", out.to_str().unwrap()]).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("xlsx");
+    use calamine::Reader;
+    let b1 = wb.worksheet_range("Biểu 1").expect("Biểu 1");
+    let texts: Vec<String> = b1.used_cells().map(|(_, _, d)| d.to_string()).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "(Kèm theo Báo cáo số 7-BC/HU, ngày 20/12/2023 của Ban Thường vụ Huyện ủy)")
+    );
+    assert!(texts.iter().any(|t| t == "Phong Thổ, ngày 20 tháng 12 năm 2023"));
+
+    // Units are listed in the imported list's order, not by code.
+    let o = chibo(&dir, &db, &["units", "list"]).await;
+    let listed: Vec<String> = stdout(&o)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .collect();
+    let csv: Vec<String> = chibo_bot::admin::SAMPLE_UNITS_CSV
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next().map(String::from))
+        .collect();
+    assert_eq!(listed, csv);
+    bot.stop().await;
+}
