@@ -19,6 +19,8 @@ pub(super) const NO_NUMBER: &str = "……";
 pub(super) struct Frame<'a> {
     pub left: (u16, u16),
     pub right: (u16, u16),
+    /// Columns of the full-width lines (title, subtitle, coverage).
+    pub first_col: u16,
     pub last_col: u16,
     /// Width of columns `first..=last`, in Excel units.
     pub width: &'a dyn Fn(u16, u16) -> f64,
@@ -50,7 +52,7 @@ pub(super) fn subtitle(s: &ExportSnapshot) -> String {
 /// Heights of the top rows, so a page plan can count them before they are written.
 pub(super) fn top_heights(s: &ExportSnapshot, cov: &Coverage, f: &Frame, title: &str) -> [f64; TOP_ROWS as usize] {
     let c = &s.form.committee;
-    let full = (f.width)(0, f.last_col);
+    let full = (f.width)(f.first_col, f.last_col);
     let (l0, l1) = f.left;
     let (r0, r1) = f.right;
     let line = |t: &str, w: f64, bold: bool| style::text_height(t, w, FONT_SIZE, bold);
@@ -94,11 +96,11 @@ pub(super) fn write_top(
         &st.place_date,
     )?;
     ws.set_row_height(2, heights[2])?;
-    span(ws, (2, 0), (2, f.last_col), title, &st.title)?;
+    span(ws, (2, f.first_col), (2, f.last_col), title, &st.title)?;
     ws.set_row_height(3, heights[3])?;
-    span(ws, (3, 0), (3, f.last_col), &subtitle(s), &st.subtitle)?;
+    span(ws, (3, f.first_col), (3, f.last_col), &subtitle(s), &st.subtitle)?;
     ws.set_row_height(4, heights[4])?;
-    span(ws, (4, 0), (4, f.last_col), &cov.text(), &st.coverage)?;
+    span(ws, (4, f.first_col), (4, f.last_col), &cov.text(), &st.coverage)?;
     ws.set_row_height(5, heights[5])?;
     Ok(TOP_ROWS)
 }

@@ -70,6 +70,7 @@ impl Geometry {
         Frame {
             left: (0, 1),
             right: (2, 2),
+            first_col: 0,
             last_col: self.last_col,
             width: widths,
         }

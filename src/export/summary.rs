@@ -41,6 +41,7 @@ pub(super) fn write(
     let frame = Frame {
         left: (0, 2),
         right: (last_col.saturating_sub(5).max(3), last_col),
+        first_col: 0,
         last_col,
         width: &widths,
     };

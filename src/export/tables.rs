@@ -77,10 +77,16 @@ impl Geometry {
             - rates.len() as f64 * RATE_EXTRA * 7.6;
         let per_page = ((room / style::column_pt(min)).floor() as usize).max(1);
         let pages_wide = n.div_ceil(per_page);
-        let cols_per_page = n.div_ceil(pages_wide);
+        let starts = page_starts(table, n.div_ceil(pages_wide), per_page);
+        let cols_per_page = starts
+            .iter()
+            .zip(starts.iter().skip(1).chain([&n]))
+            .map(|(a, b)| b - a)
+            .max()
+            .unwrap_or(n);
         let data_width = style::width_for(room / cols_per_page as f64).clamp(min, max);
         let data_width = (data_width * 4.0).floor() / 4.0;
-        let splits = (1..pages_wide).map(|k| grid_col(k * cols_per_page)).collect();
+        let splits = starts.into_iter().skip(1).map(grid_col).collect();
         let page_pt = style::columns_pt([TT_WIDTH, TYPE_WIDTH])
             + style::columns_pt(std::iter::repeat_n(data_width, cols_per_page))
             + rates.len() as f64 * RATE_EXTRA * 7.6;
@@ -119,6 +125,18 @@ impl Geometry {
         (first..=last).map(|c| self.col_width(c)).sum()
     }
 
+    /// Columns `first..=last` cut at the page widths' edges.
+    pub fn pieces(&self, first: u16, last: u16) -> Vec<(u16, u16)> {
+        let mut out = Vec::new();
+        let mut from = first;
+        for &split in self.splits.iter().filter(|&&c| c > first && c <= last) {
+            out.push((from, split - 1));
+            from = split;
+        }
+        out.push((from, last));
+        out
+    }
+
     /// Last column of the first page width.
     fn first_page_last(&self) -> u16 {
         self.splits.first().map_or(self.last_col(), |c| c - 1)
@@ -132,6 +150,26 @@ impl Geometry {
         }
         (first, last)
     }
+}
+
+/// First figure column of every page width: about `target` columns a page, never more than
+/// `most`, moved to the nearest edge of a header group when one is near, so no group is cut
+/// between two pages.
+fn page_starts(table: &Table, target: usize, most: usize) -> Vec<usize> {
+    let n = table.columns.len();
+    let edge = |j: usize| table.columns[j - 1].groups != table.columns[j].groups;
+    let mut starts = vec![0];
+    let mut at = 0;
+    while n - at > most {
+        let ideal = at + target;
+        let best = (at + 1..=at + most)
+            .filter(|&j| j < n && edge(j) && j.abs_diff(ideal) <= target / 2)
+            .min_by_key(|&j| j.abs_diff(ideal))
+            .unwrap_or(ideal.min(at + most));
+        starts.push(best);
+        at = best;
+    }
+    starts
 }
 
 /// One written row of the unit part, in sheet order.
@@ -296,9 +334,14 @@ impl<'a> TablePlan<'a> {
 
     fn top_frame<'f>(&self, widths: &'f dyn Fn(u16, u16) -> f64) -> Frame<'f> {
         let last = self.g.first_page_last();
+        // Over several page widths, TT and «Loại hình chi bộ» repeat on every page: the
+        // header block fits in them, and the title lines stay out of them so the pages of
+        // the other widths show no clipped piece of them.
+        let split = !self.g.splits.is_empty();
         Frame {
-            left: (0, 2.min(last)),
+            left: (0, if split { 1 } else { 2.min(last) }),
             right: self.g.right_block(last),
+            first_col: if split { LEAD_COLS } else { 0 },
             last_col: last,
             width: widths,
         }
@@ -306,9 +349,11 @@ impl<'a> TablePlan<'a> {
 
     /// The signature under the last page width, «Nơi nhận» under the first.
     fn bottom_frame<'f>(&self, widths: &'f dyn Fn(u16, u16) -> f64) -> Frame<'f> {
+        let split = !self.g.splits.is_empty();
         Frame {
-            left: (0, 2.min(self.g.first_page_last())),
+            left: (0, if split { 1 } else { 2.min(self.g.first_page_last()) }),
             right: self.g.right_block(self.g.last_col()),
+            first_col: 0,
             last_col: self.g.last_col(),
             width: widths,
         }
@@ -393,13 +438,16 @@ fn write_header(ws: &mut Worksheet, st: &Styles, plan: &TablePlan) -> Result<(),
         ws.set_row_height(HEADER_TOP + r as u32, *height)?;
     }
     for h in &cells {
-        span(
-            ws,
-            (HEADER_TOP + h.first_row, h.first_col),
-            (HEADER_TOP + h.last_row, h.last_col),
-            &h.text,
-            &st.head,
-        )?;
+        // A group running over two page widths is written on each, so each page names it.
+        for (first, last) in g.pieces(h.first_col, h.last_col) {
+            span(
+                ws,
+                (HEADER_TOP + h.first_row, first),
+                (HEADER_TOP + h.last_row, last),
+                &h.text,
+                &st.head,
+            )?;
+        }
     }
     ws.set_row_height(g.numbers_row, style::default_height())?;
     ws.write_string_with_format(g.numbers_row, 0, "A", &st.col_no)?;

@@ -21,11 +21,12 @@ async fn run_console(dir: &tempfile::TempDir, name: &str, input: &str) -> String
 #[tokio::test]
 async fn a_new_user_loads_the_sample_district_and_answers_a_heading() {
     let dir = tempfile::tempdir().unwrap();
-    // c: load the sample; 9: Mường So; 1: Đề cương; 1: Điền tiếp; an answer; 1: Xong.
+    // c: load the sample; 2: Mường So (units in the list's order); 1: Đề cương; 1: Điền
+    // tiếp; an answer; 1: Xong.
     let out = run_console(
         &dir,
         "Lò Văn Minh",
-        "c\n9\n1\n1\nChi bộ sinh hoạt đều đặn.\n1\n/thoat\n",
+        "c\n2\n1\n1\nChi bộ sinh hoạt đều đặn.\n1\n/thoat\n",
     )
     .await;
     assert!(out.contains("Đã nạp 19 đơn vị mẫu"), "{out}");
@@ -55,8 +56,9 @@ async fn declining_the_sample_explains_how_to_load_units() {
 #[tokio::test]
 async fn while_figures_are_expected_a_bare_number_is_data_and_hash_presses_a_button() {
     let dir = tempfile::tempdir().unwrap();
-    // c, 9: Mường So; /bieu; 13: Tiếp tục; 1: Nhập tiếp; "2" is the first figure; #2 presses Menu.
-    let out = run_console(&dir, "Lò Văn Minh", "c\n9\n/bieu\n13\n1\n2\n#2\n").await;
+    // c, 2: Mường So (the list's order); /bieu; 13: Tiếp tục; 1: Nhập tiếp; "2" is the first
+    // figure; #2 presses Menu.
+    let out = run_console(&dir, "Lò Văn Minh", "c\n2\n/bieu\n13\n1\n2\n#2\n").await;
     assert!(out.contains("💾 Cột 1: 2"), "{out}");
     assert!(out.contains("bấm nút thì gõ #1"), "{out}");
     assert!(

@@ -242,9 +242,14 @@ fn printed_pages_follow_the_layout_rules() {
         );
         let mut signatures = 0;
         // The type totals may run over the first page; once the unit blocks have begun,
-        // every page starts with a unit's name.
-        let mut blocks_begun = false;
+        // every page starts with a unit's name. Pages go across the page widths of a band
+        // of rows, then down: the rule applies band by band.
+        let wide = plan.g.pages_wide();
+        let (mut blocks_begun, mut begun_in_band) = (false, false);
         for (i, page) in sheet.iter().enumerate() {
+            if i % wide == 0 {
+                blocks_begun = begun_in_band;
+            }
             let lines: Vec<&str> = page.lines().filter(|l| !l.trim().is_empty()).collect();
             let numbers = lines
                 .iter()
@@ -268,7 +273,7 @@ fn printed_pages_follow_the_layout_rules() {
                 t.id,
                 i + 1
             );
-            blocks_begun |= lines[numbers + 1..].iter().any(|l| l.contains("Đơn vị số "));
+            begun_in_band |= lines[numbers + 1..].iter().any(|l| l.contains("Đơn vị số "));
             signatures += usize::from(page.contains(&s.form.committee.signature.on_behalf));
         }
         assert_eq!(signatures, 1, "{}: the signature is printed once", t.id);
