@@ -105,7 +105,7 @@ impl Styles {
             heading: b().set_bold().set_text_wrap().set_align(FormatAlign::VerticalCenter),
             head: boxed(base(11.0).set_bold().set_text_wrap().set_align(FormatAlign::Center)),
             head_small: boxed(base(10.0).set_bold().set_text_wrap().set_align(FormatAlign::Center)),
-            col_no: boxed(base(10.0).set_italic().set_align(FormatAlign::Center)),
+            col_no: boxed(base(FONT_SIZE).set_italic().set_align(FormatAlign::Center)),
             cell_center: cell().set_align(FormatAlign::Center),
             cell_text: cell().set_text_wrap(),
             total_center: cell().set_bold().set_align(FormatAlign::Center),

@@ -140,26 +140,93 @@ fn district() -> ExportSnapshot {
     random_snapshot(&units, true)
 }
 
-/// The text of every printed page of the workbook, in order.
-fn printed_pages(bin: &str, s: &ExportSnapshot, keep: Option<&std::path::Path>) -> Vec<String> {
+/// A word on a printed page: its text, top and height in points.
+struct Word {
+    text: String,
+    top: f64,
+    height: f64,
+}
+
+/// The workbook printed through LibreOffice: every page's text (layout kept) and words.
+struct Printed {
+    pages: Vec<String>,
+    words: Vec<Vec<Word>>,
+}
+
+fn pdftotext(args: &[&str], pdf: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(args)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (apt-get install poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The attribute `name="…"` of an XML tag, as a number.
+fn attr(tag: &str, name: &str) -> f64 {
+    let from = tag.find(&format!("{name}=\"")).expect("attribute") + name.len() + 2;
+    tag[from..]
+        .split('"')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("a number")
+}
+
+fn printed_pages(bin: &str, s: &ExportSnapshot, keep: Option<&std::path::Path>) -> Printed {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = keep.unwrap_or(dir.path());
     let xlsx = out.join("merged.xlsx");
     std::fs::write(&xlsx, build_workbook(s).expect("workbook")).expect("write");
     libreoffice_convert(bin, out, &xlsx, "pdf");
-    let text = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(out.join("merged.pdf"))
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (apt-get install poppler-utils)");
-    assert!(text.status.success(), "pdftotext failed");
-    let text = String::from_utf8(text.stdout).expect("utf-8");
+    let pdf = out.join("merged.pdf");
+    let text = pdftotext(&["-layout"], &pdf);
     let mut pages: Vec<String> = text.split('\u{c}').map(String::from).collect();
     if pages.last().is_some_and(|p| p.trim().is_empty()) {
         pages.pop();
     }
-    pages
+    let bbox = pdftotext(&["-bbox"], &pdf);
+    let words = bbox
+        .split("<page ")
+        .skip(1)
+        .map(|page| {
+            page.split("<word ")
+                .skip(1)
+                .map(|w| {
+                    let (tag, rest) = w.split_once('>').expect("word tag");
+                    let text = rest.split("</word>").next().unwrap_or("").to_owned();
+                    let top = attr(tag, "yMin");
+                    Word {
+                        text,
+                        top,
+                        height: attr(tag, "yMax") - top,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Printed { pages, words }
+}
+
+/// Words of a Biểu page under its row of column numbers that are figures («12», «87.50%»),
+/// with their heights.
+fn figure_heights(words: &[Word]) -> Vec<(String, f64)> {
+    let Some(a) = words
+        .iter()
+        .find(|a| a.text == "A" && words.iter().any(|b| b.text == "B" && (b.top - a.top).abs() < 1.0))
+    else {
+        return Vec::new();
+    };
+    words
+        .iter()
+        .filter(|w| w.top > a.top + a.height)
+        .filter(|w| {
+            let t = w.text.trim_end_matches('%').replace(',', ".");
+            !t.is_empty() && t.parse::<f64>().is_ok()
+        })
+        .map(|w| (w.text.clone(), w.height))
+        .collect()
 }
 
 /// «Trang k/N» (or «Trang k») at the foot of a page.
@@ -207,10 +274,11 @@ fn printed_pages_follow_the_layout_rules() {
         return;
     }
     let s = district();
-    let pages = printed_pages(bin, &s, None);
+    let printed = printed_pages(bin, &s, None);
+    let pages = &printed.pages;
     // Page numbers restart on every sheet: one run of «Trang 1/N … N/N» per sheet.
     let mut sheets: Vec<Vec<&String>> = Vec::new();
-    for p in &pages {
+    for p in pages {
         let (k, n) = page_number(p);
         if k == 1 {
             sheets.push(Vec::new());
@@ -263,6 +331,7 @@ fn printed_pages_follow_the_layout_rules() {
             let unit = first.contains("Đơn vị số ");
             // A type total's name, maybe wrapped: «Chi bộ đơn vị sự» of «… sự nghiệp khác».
             let text = first.trim().trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+            let text = text.split("  ").next().unwrap_or("");
             let total = !blocks_begun
                 && !text.is_empty()
                 && (first.contains(label.split_whitespace().next().unwrap_or("Tổng"))
@@ -278,6 +347,19 @@ fn printed_pages_follow_the_layout_rules() {
         }
         assert_eq!(signatures, 1, "{}: the signature is printed once", t.id);
     }
+
+    // Every figure of every Biểu prints at 10 points or more: pdftotext's word box for Times
+    // New Roman is 1.3 times the font size (a 12-point figure at 85% measures 13.26).
+    let first_biểu = sheets[0].len() + sheets[1].len();
+    let biểu_pages: usize = sheets[2..2 + s.form.tables.len()].iter().map(Vec::len).sum();
+    let mut figures = 0;
+    for words in &printed.words[first_biểu..first_biểu + biểu_pages] {
+        for (text, height) in figure_heights(words) {
+            assert!(height >= 10.0 * 1.28, "«{text}» prints at {:.1} pt", height / 1.3);
+            figures += 1;
+        }
+    }
+    assert!(figures > 500, "only {figures} figures found");
 }
 
 /// Writes the 19-unit district workbook and its PDF for a look:
@@ -289,11 +371,11 @@ fn write_sample_workbook() {
     std::fs::create_dir_all(&dir).expect("dir");
     match libreoffice() {
         Some(bin) => {
-            let pages = printed_pages(bin, &district(), Some(&dir));
+            let printed = printed_pages(bin, &district(), Some(&dir));
             eprintln!(
                 "wrote {}/merged.xlsx and merged.pdf ({} pages)",
                 dir.display(),
-                pages.len()
+                printed.pages.len()
             );
         }
         None => {
