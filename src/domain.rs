@@ -20,7 +20,12 @@ pub enum FigureError {
     NotWhole,
     Negative,
     OverHundred,
+    /// Past the column's maximum (set in the form file), or not a finite number.
+    TooLarge(u64),
 }
+
+/// No figure of any report comes near this; beyond it a value is a typing slip.
+const MAX_ANY: f64 = 1_000_000_000.0;
 
 impl Figure {
     /// Parses one token for a column of `kind`: decimal comma or dot, Vietnamese thousands
@@ -53,7 +58,16 @@ impl Figure {
         match kind {
             ValueKind::Count if n.fract() != 0.0 => Err(FigureError::NotWhole),
             ValueKind::Percent if n > 100.0 => Err(FigureError::OverHundred),
+            _ if !n.is_finite() || n > MAX_ANY => Err(FigureError::TooLarge(MAX_ANY as u64)),
             _ => Ok(Figure::Num(n)),
+        }
+    }
+
+    /// [`Figure::parse`] for a column whose values never exceed `max`.
+    pub fn parse_max(token: &str, kind: ValueKind, max: f64) -> Result<Figure, FigureError> {
+        match Figure::parse(token, kind)? {
+            Figure::Num(n) if n > max => Err(FigureError::TooLarge(max as u64)),
+            f => Ok(f),
         }
     }
 
@@ -189,8 +203,16 @@ impl Phone {
 }
 
 /// Trims and NFC-normalises user text so it compares with the seed's text.
+/// Characters that show nothing (zero-width spaces and joiners, the BOM, soft hyphens) are
+/// dropped, so a text made only of them is empty.
 pub fn clean_text(s: &str) -> String {
-    s.trim().nfc().collect()
+    let visible: String = s
+        .chars()
+        .filter(
+            |c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'),
+        )
+        .collect();
+    visible.trim().nfc().collect()
 }
 
 /// Characters allowed in a Telegram start payload.

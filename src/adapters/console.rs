@@ -117,6 +117,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
             name: name.to_owned(),
             private: true,
             message_id: None,
+            sent_at: None,
         };
         Console {
             engine,

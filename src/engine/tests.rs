@@ -36,6 +36,7 @@ impl Sim {
             past_deadline: false,
             status: Status::Draft,
             submitted_text: None,
+            sent_at: None,
         };
         let ctx = UnitCtx {
             unit_name: "Đảng bộ xã Mường So".into(),
@@ -142,33 +143,51 @@ fn menu_shows_progress_and_the_four_tasks() {
 }
 
 #[test]
-fn a_narrative_answer_spans_messages_until_done() {
+fn an_answer_is_saved_when_sent_and_the_next_heading_follows_in_the_same_message() {
     let mut sim = Sim::new(&["thon"], true);
     let s = sim.press(Action::OutlineNext);
-    assert_eq!(
-        sim.state,
-        State::Answer {
-            node: "I.1".into(),
-            replace: false
-        }
-    );
+    assert!(matches!(&sim.state, State::Answer { node, .. } if node == "I.1"));
     assert!(all_text(&s).contains("Khái quát chung về đảng bộ, chi bộ."));
-    sim.text("Đảng bộ có 20 chi bộ.");
-    let s = sim.text("Trong đó 15 chi bộ thôn, bản.");
+    let s = sim.text("Đảng bộ có 20 chi bộ.");
+    assert_eq!(s.replies.len(), 1, "one message per action");
+    assert_eq!(sim.value("I.1", ""), Some("Đảng bộ có 20 chi bộ.".into()));
+    assert!(matches!(&s.writes[..], [Write::Answer { key, .. }] if key == "I.1"));
+    assert!(matches!(&sim.state, State::Answer { node, prev: Some(p), .. } if node == "I.2.1" && p.node == "I.1"));
+    let t = all_text(&s);
+    assert!(t.contains("Đã lưu mục I.1") && t.contains("Thuận lợi"), "{t}");
+    assert!(has_button(&s, &Action::Append("I.1".into())));
+    // «Bổ sung» adds to the answer just given, then the walk goes on where it was.
+    sim.press(Action::Append("I.1".into()));
+    sim.text("Trong đó 15 chi bộ thôn, bản.");
     assert_eq!(
         sim.value("I.1", ""),
         Some("Đảng bộ có 20 chi bộ.\nTrong đó 15 chi bộ thôn, bản.".into())
     );
-    assert!(matches!(&s.writes[..], [Write::Answer { key, .. }] if key == "I.1"));
-    let s = sim.press(Action::Done);
+    assert!(matches!(&sim.state, State::Answer { node, .. } if node == "I.2.1"));
+}
+
+#[test]
+fn a_message_the_phone_split_joins_the_answer_it_belongs_to() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Open("I.1".into()));
+    let first = format!("Phần đầu của một câu trả lời dài. {}", "Nội dung. ".repeat(400));
+    sim.env.sent_at = Some(1_000);
+    sim.text(&first);
+    sim.env.sent_at = Some(1_001);
+    let s = sim.text("Phần sau, điện thoại tách ra.");
     assert_eq!(
-        sim.state,
-        State::Answer {
-            node: "I.2.1".into(),
-            replace: false
-        }
+        sim.value("I.1", ""),
+        Some(format!("{}\nPhần sau, điện thoại tách ra.", first.trim()))
     );
-    assert!(all_text(&s).contains("Thuận lợi"));
+    assert_eq!(sim.value("I.2.1", ""), None);
+    assert!(all_text(&s).contains("Đã nối"), "{}", all_text(&s));
+    // A message sent later is the next heading's answer; so is a quick one after a short one.
+    sim.env.sent_at = Some(1_060);
+    sim.text("Thuận lợi: giao thông tốt.");
+    assert_eq!(sim.value("I.2.1", ""), Some("Thuận lợi: giao thông tốt.".into()));
+    sim.env.sent_at = Some(1_061);
+    sim.text("Khó khăn: địa bàn rộng.");
+    assert_eq!(sim.value("I.2.2", ""), Some("Khó khăn: địa bàn rộng.".into()));
 }
 
 #[test]
@@ -176,11 +195,22 @@ fn rewrite_replaces_the_old_answer() {
     let mut sim = Sim::new(&["thon"], true);
     sim.press(Action::Open("I.2.2".into()));
     sim.text("Cũ");
-    sim.press(Action::Rewrite);
+    sim.press(Action::Replace("I.2.2".into()));
     sim.text("Mới hoàn toàn");
     assert_eq!(sim.value("I.2.2", ""), Some("Mới hoàn toàn".into()));
+    sim.press(Action::Append("I.2.2".into()));
     sim.text("thêm");
     assert_eq!(sim.value("I.2.2", ""), Some("Mới hoàn toàn\nthêm".into()));
+}
+
+#[test]
+fn text_of_invisible_characters_only_is_empty_and_nothing_is_saved() {
+    let mut sim = Sim::new(&["thon"], true);
+    sim.press(Action::Open("I.1".into()));
+    let s = sim.text("\u{200B}\u{200B} \u{FEFF}");
+    assert!(s.writes.is_empty());
+    assert!(all_text(&s).contains("chưa lưu"), "{}", all_text(&s));
+    assert_eq!(sim.value("I.1", ""), None);
 }
 
 #[test]
@@ -190,7 +220,7 @@ fn an_answer_over_the_length_limit_is_refused_and_nothing_is_written() {
     let long = "a".repeat(sim.form.campaign.answer_max_chars + 1);
     let s = sim.text(&long);
     assert!(s.writes.is_empty());
-    assert!(all_text(&s).contains("4000"), "{}", all_text(&s));
+    assert!(all_text(&s).contains("8000"), "{}", all_text(&s));
     assert_eq!(sim.value("I.2.2", ""), None);
 }
 
@@ -221,13 +251,7 @@ fn tables_start_by_confirming_the_preselected_cell_types() {
             selected: vec!["thon".into(), "coquan".into()]
         }
     );
-    assert!(
-        s.replies[0]
-            .buttons
-            .iter()
-            .flatten()
-            .any(|b| b.label.starts_with("✅ Chi bộ thôn"))
-    );
+    assert!(s.replies[0].buttons.iter().flatten().any(|b| b.label == "✅ Thôn, bản"));
     sim.press(Action::Toggle("yte".into()));
     sim.press(Action::Toggle("coquan".into()));
     let s = sim.press(Action::TypesDone);
@@ -248,7 +272,7 @@ fn a_whole_row_in_one_message_is_saved_and_checked() {
     let s = sim.text(B1_THON);
     let t = all_text(&s);
     assert!(t.contains("Đã lưu Biểu 1"), "{t}");
-    assert!(t.contains("hợp lệ"), "{t}");
+    assert!(t.contains("Biểu 1 — Cơ quan (dòng 2/2)"), "the next row follows: {t}");
     assert!(t.contains("💡"), "the ≤3-member info is shown: {t}");
     assert_eq!(sim.value("B1.members_total", "thon"), Some("120".into()));
     assert_eq!(sim.value("B1.hours_per_meeting", "thon"), Some("2".into()));
@@ -271,7 +295,7 @@ fn values_can_be_given_one_at_a_time_with_a_decimal_comma() {
         let s = sim.text(v);
         if i + 1 < values.len() {
             assert!(
-                all_text(&s).contains(&format!("Cột {}", i + 2)),
+                all_text(&s).contains(&format!("cột {}", i + 2)),
                 "asks column {}: {}",
                 i + 2,
                 all_text(&s)
@@ -304,7 +328,7 @@ fn a_hard_error_is_explained_and_fixed_with_column_equals_value() {
         }
     );
     let s = sim.text("2=2");
-    assert!(all_text(&s).contains("hợp lệ"), "{}", all_text(&s));
+    assert!(!all_text(&s).contains("❌"), "{}", all_text(&s));
     assert_eq!(sim.value("B1.cells_size_4_5", "thon"), Some("2".into()));
 }
 
@@ -353,23 +377,47 @@ fn changing_another_table_keeps_a_confirmed_warning() {
 }
 
 #[test]
-fn typing_mistakes_name_the_column_and_keep_the_good_values() {
+fn typing_mistakes_name_the_column_and_save_nothing() {
     let mut sim = Sim::new(&["thon"], true);
     sim.press(Action::Row("B1".into(), "thon".into()));
     let s = sim.text("10 2 1 3 4 0 0 120 abc 12 4 5 2");
     let t = all_text(&s);
-    assert!(t.contains("Cột 9") && t.contains("không phải là số"), "{t}");
-    assert_eq!(sim.value("B1.members_total", "thon"), Some("120".into()));
-    assert_eq!(sim.ctx.get("B1.attendance_rate_pct", "thon"), None);
+    assert!(t.contains("cột 9") && t.contains("không phải là số"), "{t}");
+    assert!(t.contains("Chưa lưu số nào"), "{t}");
+    assert!(s.writes.is_empty());
+    assert_eq!(sim.ctx.get("B1.members_total", "thon"), None);
     let s = sim.text("1 2 3");
     assert!(s.writes.is_empty());
-    assert!(all_text(&s).contains("13 cột"), "{}", all_text(&s));
+    assert!(
+        all_text(&s).contains("cần 13 số") && all_text(&s).contains("Chưa lưu"),
+        "{}",
+        all_text(&s)
+    );
+    // Past a column's maximum, or not a finite number: refused, nothing stored.
+    let s = sim.text("1=99999999999999999999");
+    assert!(
+        s.writes.is_empty() && all_text(&s).contains("lớn quá"),
+        "{}",
+        all_text(&s)
+    );
+    let s = sim.text(&format!("11={}", "9".repeat(400)));
+    assert!(
+        s.writes.is_empty() && all_text(&s).contains("lớn quá"),
+        "{}",
+        all_text(&s)
+    );
+    let s = sim.text("1=5000");
+    assert!(
+        s.writes.is_empty() && all_text(&s).contains("không quá 1000"),
+        "{}",
+        all_text(&s)
+    );
     let s = sim.text("9=101");
     assert!(all_text(&s).contains("không được quá 100"));
     let s = sim.text("1=2,5");
     assert!(all_text(&s).contains("số nguyên"));
     let s = sim.text("99=1");
-    assert!(all_text(&s).contains("Không có cột 99"));
+    assert!(all_text(&s).contains("không có cột 99"));
 }
 
 #[test]
@@ -377,6 +425,7 @@ fn the_nhap_shortcut_goes_through_the_same_checks() {
     let mut sim = Sim::new(&["thon", "coquan"], true);
     let s = sim.cmd("nhap", &format!("b1 THON {B1_THON}"));
     assert!(all_text(&s).contains("hợp lệ"), "{}", all_text(&s));
+    assert!(!all_text(&s).contains("dòng 2/2"), "no next-row screen after /nhap");
     assert_eq!(sim.value("B1.cells_total", "thon"), Some("10".into()));
     let s = sim.cmd("nhap", "B1 coquan 3 3 0 1 0 0 0 18 95 12 4 4 2");
     assert!(all_text(&s).contains("❌"));
@@ -394,7 +443,7 @@ fn the_nhap_shortcut_goes_through_the_same_checks() {
         ("B1 giaoduc 1 2", "chưa chọn loại hình"),
         ("B4 coquan 1 2 3 4 5 6 7", "chỉ có dòng cho chi bộ thôn"),
         ("B1", "Cách dùng"),
-        ("B1 thon 1 2", "13 cột"),
+        ("B1 thon 1 2", "cần 13 số"),
     ] {
         let s = sim.cmd("nhap", args);
         assert!(all_text(&s).contains(expect), "{args}: {}", all_text(&s));
@@ -428,17 +477,16 @@ fn the_traloi_shortcut_answers_headings_and_header_fields() {
 }
 
 #[test]
-fn submitting_with_empty_items_needs_a_second_confirmation_then_locks() {
+fn submitting_takes_one_confirmation_that_names_empty_items_then_locks() {
     let mut sim = Sim::new(&["coquan"], true);
     sim.cmd("nhap", &format!("B1 coquan {B1_COQUAN}"));
     sim.cmd("nhap", &format!("B2 coquan {B2_COQUAN}"));
     sim.cmd("nhap", &format!("B3 coquan {B3_COQUAN}"));
     let s = sim.cmd("nop", "");
     assert_eq!(sim.state, State::ConfirmSubmit { second: false });
-    assert!(all_text(&s).contains("Nộp báo cáo của Đảng bộ xã Mường So"));
-    let s = sim.press(Action::SubmitYes);
-    assert_eq!(sim.state, State::ConfirmSubmit { second: true });
-    assert!(all_text(&s).contains("mục trống"), "{}", all_text(&s));
+    let t = all_text(&s);
+    assert!(t.contains("Nộp báo cáo của Đảng bộ xã Mường So"), "{t}");
+    assert!(t.contains("mục trống"), "{t}");
     assert!(!sim.submitted);
     let s = sim.press(Action::SubmitYes);
     assert!(sim.submitted);
@@ -460,7 +508,7 @@ fn hard_errors_block_submission() {
     assert_eq!(sim.state, State::Menu);
     let s = sim.press(Action::SubmitYes);
     assert!(!sim.submitted);
-    assert!(all_text(&s).contains("Nút này đã cũ") || all_text(&s).contains("Chưa nộp được"));
+    assert!(all_text(&s).contains("bước đã qua") || all_text(&s).contains("Chưa nộp được"));
 }
 
 #[test]
@@ -483,6 +531,7 @@ fn no_input_is_left_without_an_answer() {
         State::Answer {
             node: "I.1".into(),
             replace: false,
+            prev: None,
         },
         State::Field {
             id: "HD.so".into(),
@@ -546,6 +595,12 @@ fn guiding_questions_of_a_container_are_shown_with_its_headings() {
     let mut sim = Sim::new(&["thon", "coquan"], true);
     for node in ["III.2.2.a", "III.2.2.b"] {
         let s = sim.press(Action::Open(node.into()));
+        assert!(all_text(&s).chars().count() <= 1000, "{node}: a short screen");
+        assert!(
+            has_button(&s, &Action::Guide(node.into())),
+            "{node}: the rest is one press away"
+        );
+        let s = sim.press(Action::Guide(node.into()));
         assert!(
             all_text(&s).contains("Các chi bộ có sinh hoạt đủ các nội dung nêu trên không?"),
             "{node}"
@@ -596,26 +651,28 @@ fn the_nhap_shortcut_accepts_the_preselected_cell_types() {
 #[test]
 fn a_comparing_heading_that_names_one_type_needs_a_confirmation() {
     let mut sim = Sim::new(&["thon", "coquan"], true);
-    sim.press(Action::Open("IV.1".into()));
-    sim.text("Các chi bộ thôn, bản sinh hoạt đều.");
-    let s = sim.press(Action::Done);
+    let s = sim.press(Action::Open("IV.1".into()));
+    assert!(
+        all_text(&s).contains("Thôn, bản, Cơ quan"),
+        "only the unit's own types: {}",
+        all_text(&s)
+    );
+    let s = sim.text("Các chi bộ thôn, bản sinh hoạt đều.");
     assert!(all_text(&s).contains("so sánh giữa các loại hình"), "{}", all_text(&s));
     assert_eq!(sim.state, State::ConfirmAnswer { node: "IV.1".into() });
-    // Adding the other type settles it.
-    sim.text("Chi bộ cơ quan duy trì nền nếp tốt hơn.");
-    let s = sim.press(Action::Done);
     assert_eq!(
-        sim.state,
-        State::Answer {
-            node: "IV.2.1".into(),
-            replace: false
-        },
+        sim.value("IV.1", ""),
+        Some("Các chi bộ thôn, bản sinh hoạt đều.".into())
+    );
+    // Adding the other type settles it, and the next heading follows.
+    let s = sim.text("Chi bộ cơ quan duy trì nền nếp tốt hơn.");
+    assert!(
+        matches!(&sim.state, State::Answer { node, .. } if node == "IV.2.1"),
         "{}",
         all_text(&s)
     );
     // Or it is confirmed as it stands, and the review no longer lists it.
     sim.text("Chỉ nói về thôn.");
-    sim.press(Action::Done);
     let s = sim.press(Action::Confirm);
     assert!(
         s.writes
@@ -623,19 +680,12 @@ fn a_comparing_heading_that_names_one_type_needs_a_confirmation() {
             .any(|w| matches!(w, Write::ConfirmWarning { rule, row, .. } if rule == "R-TXT-2" && row == "IV.2.1"))
     );
     let s = sim.cmd("kiemtra", "");
-    assert!(!all_text(&s).contains("Mục IV.2.1 cần so sánh"), "{}", all_text(&s));
+    assert!(!all_text(&s).contains("Mục IV.2.1 nên so sánh"), "{}", all_text(&s));
     // A unit with one type is never asked.
     let mut sim = Sim::new(&["thon"], true);
     sim.press(Action::Open("IV.1".into()));
     sim.text("Các chi bộ thôn, bản sinh hoạt đều.");
-    sim.press(Action::Done);
-    assert_eq!(
-        sim.state,
-        State::Answer {
-            node: "IV.2.1".into(),
-            replace: false
-        }
-    );
+    assert!(matches!(&sim.state, State::Answer { node, .. } if node == "IV.2.1"));
 }
 
 #[test]
@@ -643,12 +693,12 @@ fn prompts_for_other_kinds_of_unit_are_left_out() {
     // III.2.2.b.p4 concerns commune committees guiding village cells.
     let p4 = "Việc Đảng ủy các xã chỉ đạo, hướng dẫn các chi bộ thôn bản";
     let mut commune = Sim::new(&["thon"], true);
-    let s = commune.press(Action::Open("III.2.2.b".into()));
+    let s = commune.press(Action::Guide("III.2.2.b".into()));
     assert!(all_text(&s).contains(p4), "{}", all_text(&s));
     let mut agency = Sim::new(&["yte"], true);
     agency.ctx.commune = false;
     agency.ctx.chi_bo = true;
-    let s = agency.press(Action::Open("III.2.2.b".into()));
+    let s = agency.press(Action::Guide("III.2.2.b".into()));
     assert!(!all_text(&s).contains(p4), "{}", all_text(&s));
     assert!(all_text(&s).contains("Việc phân công đảng viên chuẩn bị nội dung chuyên đề."));
 }
@@ -662,7 +712,7 @@ fn a_heading_shows_the_figures_it_should_quote() {
     let t = all_text(&s);
     assert!(t.contains("Số liệu đã nhập"), "{t}");
     assert!(
-        t.contains("Tỷ lệ dự họp (%): thôn, bản 90; cơ quan hành chính 95"),
+        t.contains("Tỷ lệ đảng viên dự sinh hoạt bình quân (%): Thôn, bản 90; Cơ quan 95"),
         "{t}"
     );
 }
