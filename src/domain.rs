@@ -65,9 +65,10 @@ impl Figure {
 
     /// [`Figure::parse`] for a column whose values never exceed `max`.
     pub fn parse_max(token: &str, kind: ValueKind, max: f64) -> Result<Figure, FigureError> {
-        match Figure::parse(token, kind)? {
-            Figure::Num(n) if n > max => Err(FigureError::TooLarge(max as u64)),
-            f => Ok(f),
+        match Figure::parse(token, kind) {
+            Ok(Figure::Num(n)) if n > max => Err(FigureError::TooLarge(max as u64)),
+            Err(FigureError::TooLarge(_)) => Err(FigureError::TooLarge(max as u64)),
+            other => other,
         }
     }
 
@@ -236,6 +237,37 @@ pub fn parse_invite_code(s: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn huge_and_non_finite_figures_are_refused_with_the_column_maximum() {
+        assert_eq!(
+            Figure::parse("99999999999999999999", ValueKind::Count),
+            Err(FigureError::TooLarge(1_000_000_000))
+        );
+        let digits = "9".repeat(400);
+        assert_eq!(
+            Figure::parse(&format!("{digits},5"), ValueKind::Avg),
+            Err(FigureError::TooLarge(1_000_000_000))
+        );
+        assert_eq!(
+            Figure::parse_max(&digits, ValueKind::Avg, 100.0),
+            Err(FigureError::TooLarge(100))
+        );
+        assert_eq!(
+            Figure::parse_max("1001", ValueKind::Count, 1000.0),
+            Err(FigureError::TooLarge(1000))
+        );
+        assert_eq!(
+            Figure::parse_max("1000", ValueKind::Count, 1000.0),
+            Ok(Figure::Num(1000.0))
+        );
+    }
+
+    #[test]
+    fn text_of_invisible_characters_only_is_empty() {
+        assert_eq!(clean_text("\u{200B}\u{200C}\u{FEFF} \u{2060}\u{00AD}"), "");
+        assert_eq!(clean_text(" a\u{200B}b "), "ab");
+    }
 
     #[test]
     fn figures_accept_vietnamese_and_english_decimals() {

@@ -235,9 +235,10 @@ impl Flow<'_> {
         }
     }
 
+    /// The linked columns' figures, each on one short line (at most three lines).
     fn linked_figures(&self, node: &Node) -> String {
         let mut parts = Vec::new();
-        for l in &node.links {
+        for l in node.links.iter().take(3) {
             let Some((_, col)) = self.form.column(l) else { continue };
             let vals: Vec<String> = self
                 .ctx
@@ -250,7 +251,7 @@ impl Flow<'_> {
                 })
                 .collect();
             if !vals.is_empty() {
-                parts.push(format!("{}: {}", col.short, vals.join("; ")));
+                parts.push(text::shorten(&format!("{}: {}", col.short, vals.join("; ")), 140));
             }
         }
         parts.join("\n")

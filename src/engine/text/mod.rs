@@ -160,38 +160,37 @@ pub fn btn_fields(done: usize, total: usize) -> String {
 /// Every command and every shortcut id, with an example of each.
 pub fn help(form: &Form) -> String {
     let table_ids: Vec<&str> = form.tables.iter().map(|t| t.id.as_str()).collect();
-    let example_type = form.cell_types.first().map(|t| t.code.as_str()).unwrap_or("thon");
-    let types: Vec<String> = form
+    let example_type = form.cell_types.first().map_or("thon", |t| t.code.as_str());
+    let types: Vec<&str> = form
         .cell_types
         .iter()
         .filter(|t| t.active)
-        .map(|t| format!("{} ({})", t.code, t.short))
+        .map(|t| t.code.as_str())
         .collect();
     let fields: Vec<String> = form
         .report_fields
         .iter()
-        .map(|f| format!("{} — {}", f.id, f.label))
+        .map(|f| format!("{} {}", f.id, f.label.to_lowercase()))
         .collect();
-    let first = form.answer_nodes().next().map(|n| n.id.as_str()).unwrap_or("I.1");
-    let last = form.answer_nodes().last().map(|n| n.id.as_str()).unwrap_or("IV.3");
+    let first = form.answer_nodes().next().map_or("I.1", |n| n.id.as_str());
+    let last = form.answer_nodes().last().map_or("IV.3", |n| n.id.as_str());
     format!(
         "❓ Hướng dẫn\n\
-         Bot hỏi lần lượt: loại hình chi bộ, từng mục đề cương, từng dòng biểu, thông tin báo cáo, rồi xem lại và nộp. Mỗi câu trả lời được lưu ngay khi gửi.\n\n\
-         /tieptuc — làm tiếp phần còn thiếu\n\
-         /menu — Menu\n\
-         /kiemtra — xem lại; /nop — nộp báo cáo\n\
+         Bot hỏi lần lượt loại hình chi bộ, đề cương, các biểu, thông tin báo cáo, rồi xem lại để nộp. Mỗi câu trả lời được lưu ngay khi gửi.\n\
+         /tieptuc — làm tiếp; /menu — Menu\n\
+         /kiemtra — xem lại; /nop — nộp\n\
          /loaihinh — đổi loại hình chi bộ\n\
          /huy — thoát bước đang làm (không mất gì)\n\n\
          Nhập nhanh:\n\
-         /traloi <mã mục> <nội dung> — mã mục từ {first} đến {last}, in ở đầu mỗi mục\n\
-         /goiy <mã mục> — xem đủ gợi ý của mục\n\
-         /nhap <biểu> <loại hình> <các số> — biểu {}; ví dụ /nhap {} {example_type} 12 3 …\n\
-         Thông tin báo cáo, mỗi dòng một mục:\n/traloi {}\n\n\
-         Số liệu: 87,5 hoặc 87.5 đều được; ô để trống gõ -; sửa một cột gõ số cột=giá trị, ví dụ 3=5.\n\
+         /traloi <mã mục> <nội dung>: mã mục từ {first} đến {last}, in ở đầu mỗi mục\n\
+         /goiy <mã mục>: đủ gợi ý của mục\n\
+         /nhap <biểu> <loại hình> <các số>: biểu {}, ví dụ /nhap {} {example_type} 12 3 …\n\
+         Thông tin báo cáo gửi một lần, mỗi dòng một mục:\n/traloi {}\n\n\
+         Số liệu: 87,5 hay 87.5 đều được; ô trống gõ -; sửa một cột gõ số cột=giá trị, ví dụ 3=5.\n\
          Mã loại hình: {}",
         table_ids.join(", "),
         table_ids.first().unwrap_or(&"B1"),
-        fields.join("\n/traloi "),
+        fields.join("\n"),
         types.join(", ")
     )
 }
@@ -383,10 +382,12 @@ pub fn wrong_count(short: &str, ncols: usize, got: usize) -> String {
 }
 
 pub fn nothing_saved(problems: &[String]) -> String {
-    format!(
-        "❗ Chưa lưu số nào vì:\n• {}\nĐồng chí sửa rồi gửi lại.",
-        problems.join("\n• ")
-    )
+    const SHOWN: usize = 5;
+    let mut list = problems.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("\n• ");
+    if problems.len() > SHOWN {
+        list.push_str(&format!("\n… và {} chỗ khác", problems.len() - SHOWN));
+    }
+    format!("❗ Chưa lưu số nào vì:\n• {list}\nĐồng chí sửa rồi gửi lại.")
 }
 
 pub fn prose_in_row(short: &str, row: &str) -> String {
