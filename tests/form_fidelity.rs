@@ -1,5 +1,5 @@
 //! Fidelity of the embedded form (`src/form/kl18_2023.toml`) to the seed letter 1012-CV/HU
-//! and to the reference reading of it (shared/reference/report-structure.md).
+//! and to the reference reading of it (docs/report-structure.md).
 //!
 //! Literal texts (`vi_literal`, or `vi` when there is none) must be found in the seed after
 //! collapsing whitespace; display texts must not carry the seed's known typos.

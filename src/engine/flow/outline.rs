@@ -126,7 +126,12 @@ impl Flow<'_> {
         let mut p = node.parent_id();
         while let Some(pid) = p {
             let Some(pn) = self.form.node(pid) else { break };
-            crumbs.push(text::shorten(&text::node_title(pn), 40));
+            let title = if pn.parent_id().is_none() {
+                format!("{}. {}", pn.id, text::sentence_case(&pn.vi))
+            } else {
+                text::node_title(pn)
+            };
+            crumbs.push(text::shorten(&title, 40));
             p = pn.parent_id();
         }
         crumbs.reverse();
