@@ -51,25 +51,35 @@ impl Figure {
             _ => (lower.clone(), false),
         };
         let n = parse_number(&body, kind == ValueKind::Count).ok_or(FigureError::NotANumber)?;
+        Figure::number(if minutes { n / 60.0 } else { n }, kind)
+    }
+
+    /// A number already read as one (a spreadsheet cell), checked as a typed one is.
+    pub fn number(n: f64, kind: ValueKind) -> Result<Figure, FigureError> {
         if n < 0.0 {
             return Err(FigureError::Negative);
         }
-        let n = if minutes { n / 60.0 } else { n };
         match kind {
+            _ if !n.is_finite() => Err(FigureError::TooLarge(MAX_ANY as u64)),
             ValueKind::Count if n.fract() != 0.0 => Err(FigureError::NotWhole),
             ValueKind::Percent if n > 100.0 => Err(FigureError::OverHundred),
-            _ if !n.is_finite() || n > MAX_ANY => Err(FigureError::TooLarge(MAX_ANY as u64)),
+            _ if n > MAX_ANY => Err(FigureError::TooLarge(MAX_ANY as u64)),
             _ => Ok(Figure::Num(n)),
+        }
+    }
+
+    /// Caps a parsed figure at a column's maximum.
+    pub fn within(parsed: Result<Figure, FigureError>, max: f64) -> Result<Figure, FigureError> {
+        match parsed {
+            Ok(Figure::Num(n)) if n > max => Err(FigureError::TooLarge(max as u64)),
+            Err(FigureError::TooLarge(_)) => Err(FigureError::TooLarge(max as u64)),
+            other => other,
         }
     }
 
     /// [`Figure::parse`] for a column whose values never exceed `max`.
     pub fn parse_max(token: &str, kind: ValueKind, max: f64) -> Result<Figure, FigureError> {
-        match Figure::parse(token, kind) {
-            Ok(Figure::Num(n)) if n > max => Err(FigureError::TooLarge(max as u64)),
-            Err(FigureError::TooLarge(_)) => Err(FigureError::TooLarge(max as u64)),
-            other => other,
-        }
+        Figure::within(Figure::parse(token, kind), max)
     }
 
     /// Canonical storage text: `12`, `87.5`; blank is stored as NULL.
@@ -200,6 +210,35 @@ impl Phone {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Why a header field's value was refused; the engine turns it into Vietnamese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    Empty,
+    TooLong,
+    BadDate,
+    BadPhone,
+}
+
+/// Longest text of a header field.
+pub const FIELD_MAX_CHARS: usize = 200;
+
+/// A header field's value as stored: cleaned text, a date as dd/mm/yyyy, a phone as digits.
+pub fn parse_field(kind: crate::form::FieldKind, t: &str) -> Result<String, FieldError> {
+    use crate::form::FieldKind;
+    let v = clean_text(t);
+    if v.is_empty() {
+        return Err(FieldError::Empty);
+    }
+    match kind {
+        FieldKind::Text if v.chars().count() > FIELD_MAX_CHARS => Err(FieldError::TooLong),
+        FieldKind::Text => Ok(v),
+        FieldKind::Date => parse_date(&v).map(format_date).ok_or(FieldError::BadDate),
+        FieldKind::Phone => Phone::parse(&v)
+            .map(|p| p.as_str().to_owned())
+            .ok_or(FieldError::BadPhone),
     }
 }
 

@@ -303,7 +303,7 @@ impl Engine {
                 let vals: Vec<String> = t
                     .columns
                     .iter()
-                    .map(|c| match v.ctx.get(&format!("{}.{}", t.id, c.key), r) {
+                    .map(|c| match v.ctx.answer(&t.answer_key(c, r)) {
                         None => "…".to_owned(),
                         Some(None) => "–".to_owned(),
                         Some(Some(x)) => x.parse::<f64>().map(format_vi).unwrap_or_else(|_| x.clone()),

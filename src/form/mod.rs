@@ -2,6 +2,9 @@
 //! form file. A new campaign is a new file, not new code.
 
 pub mod expr;
+mod key;
+
+pub use key::AnswerKey;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -536,6 +539,11 @@ impl Prompt {
 }
 
 impl Table {
+    /// The key of this table's `column` for cell type `cell`.
+    pub fn answer_key(&self, column: &Column, cell: &str) -> AnswerKey {
+        AnswerKey::figure(&self.id, &column.key, cell)
+    }
+
     pub fn literal_title(&self) -> &str {
         self.title_literal.as_deref().unwrap_or(&self.title)
     }

@@ -2,7 +2,7 @@
 //! one; the last one leads to the review.
 
 use super::{Flow, Write, btn, review};
-use crate::domain::{self, Phone, clean_text};
+use crate::domain::{self, Phone};
 use crate::engine::check::{Finding, UnitCtx};
 use crate::engine::state::{Action, State};
 use crate::engine::text;
@@ -90,20 +90,7 @@ impl Flow<'_> {
         let Some(f) = self.form.report_field(id) else {
             return Err(text::STALE_BUTTON.to_owned());
         };
-        let v = clean_text(t);
-        if v.is_empty() {
-            return Err(text::FIELD_EMPTY.to_owned());
-        }
-        match f.kind {
-            FieldKind::Text if v.chars().count() > 200 => Err(text::FIELD_TOO_LONG.to_owned()),
-            FieldKind::Text => Ok(v),
-            FieldKind::Date => domain::parse_date(&v)
-                .map(domain::format_date)
-                .ok_or_else(|| text::DATE_INVALID.to_owned()),
-            FieldKind::Phone => Phone::parse(&v)
-                .map(|p| p.as_str().to_owned())
-                .ok_or_else(|| text::PHONE_INVALID.to_owned()),
-        }
+        domain::parse_field(f.kind, t).map_err(|e| text::field_error(&e).to_owned())
     }
 
     pub(super) fn field_input(&mut self, id: &str, t: &str, guided: bool) -> State {

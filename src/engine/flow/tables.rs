@@ -193,7 +193,7 @@ impl Flow<'_> {
                 group = g;
             }
             let label = if group.is_empty() { &c.short } else { &c.vi };
-            let v = match self.ctx.get(&format!("{}.{}", t.id, c.key), row) {
+            let v = match self.ctx.answer(&t.answer_key(c, row)) {
                 None => "…".to_owned(),
                 Some(None) => "-".to_owned(),
                 Some(Some(v)) => v.parse::<f64>().map(format_vi).unwrap_or_else(|_| v.clone()),
@@ -302,11 +302,11 @@ impl Flow<'_> {
         let single = values.len() == 1;
         let mut changed = false;
         for (i, fig) in &values {
-            let key = format!("{}.{}", t.id, t.columns[*i].key);
+            let key = t.answer_key(&t.columns[*i], row);
             let value = fig.to_storage();
-            if self.ctx.get(&key, row) != Some(&value) {
+            if self.ctx.answer(&key) != Some(&value) {
                 changed = true;
-                self.set_answer(&key, row, value);
+                self.set_answer(&key.key(), row, value);
             }
         }
         if changed {

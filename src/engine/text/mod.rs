@@ -411,6 +411,16 @@ pub fn figure_error(e: &crate::domain::FigureError) -> String {
     }
 }
 
+pub fn field_error(e: &crate::domain::FieldError) -> &'static str {
+    use crate::domain::FieldError::*;
+    match e {
+        Empty => FIELD_EMPTY,
+        TooLong => FIELD_TOO_LONG,
+        BadDate => DATE_INVALID,
+        BadPhone => PHONE_INVALID,
+    }
+}
+
 pub const BLANK_NOT_ALLOWED: &str = "không được để trống ở cột này.";
 
 pub fn no_such_column(i: &str, ncols: usize) -> String {
