@@ -501,3 +501,45 @@ fn zalo_numbers_never_meet_telegram_or_console_ids() {
         assert_eq!(zalo::row_of(n), row);
     }
 }
+
+#[tokio::test]
+async fn an_update_polled_twice_is_applied_and_answered_once() {
+    let b = spawn_both(None).await;
+    let code = b.bot.invite(Some("mgso"), "secretary").await;
+    let update = b.zalo.update(
+        "message.text.received",
+        SEC,
+        "Lò Văn Minh",
+        json!({ "text": format!("/start {code}") }),
+    );
+    let first = b.send(SEC, update.clone()).await;
+    assert!(all(&first).contains("Chào đồng chí"), "{}", all(&first));
+    // Zalo hands the same message over again, then a new one: only the new one is answered.
+    b.zalo.push(update);
+    let r = b.say(SEC, "/menu").await;
+    // Had the duplicate been applied, its answer (the invite is used) would come first.
+    assert!(r[0].contains("Đề cương (0/24)"), "{}", all(&r));
+    assert!(
+        !all(&r).contains("vẫn giữ nguyên") && !all(&r).contains("Chào đồng chí"),
+        "{}",
+        all(&r)
+    );
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM processed_updates WHERE channel = 'zalo'")
+        .fetch_one(b.bot.pool())
+        .await
+        .unwrap();
+    assert_eq!(applied, 2, "the /start and the /menu");
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn run_without_any_token_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings =
+        chibo_bot::config::Settings::with_database(format!("sqlite://{}", dir.path().join("bot.db").display()));
+    let app = chibo_bot::startup::Application::build(settings, Utc::now())
+        .await
+        .expect("application builds");
+    let e = app.run().await.expect_err("nothing to serve").to_string();
+    assert!(e.contains("TELOXIDE_TOKEN") && e.contains("ZALO_BOT_TOKEN"), "{e}");
+}
