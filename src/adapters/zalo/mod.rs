@@ -274,3 +274,82 @@ impl ZaloClient {
             .to_owned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_shapes_are_read() {
+        // getUpdates' documented sample: `first_name`, no event name inside `message`.
+        let sample = json!({
+            "event_name": "message.text.received",
+            "message": {
+                "chat": { "id": "e4ea2cd5189df1c3a88c", "chat_type": "PRIVATE" },
+                "text": "Xin chào",
+                "message_id": "16f6366b3f02645a3d15",
+                "date": 1766619597466_i64,
+                "from": { "id": "e4ea2cd5189df1c3a88c", "first_name": "Nguyen Van A" }
+            }
+        });
+        let u: ZaloUpdate = serde_json::from_value(sample.clone()).unwrap();
+        let m = u.message.as_ref().unwrap();
+        assert_eq!(m.text.as_deref(), Some("Xin chào"));
+        assert_eq!(m.from.as_ref().unwrap().first_name.as_deref(), Some("Nguyen Van A"));
+        // A webhook body, bare or wrapped; numeric ids are read as strings.
+        let wrapped = serde_json::to_vec(&json!({ "ok": true, "result": sample })).unwrap();
+        assert_eq!(ZaloUpdate::from_body(&wrapped).unwrap(), u);
+        let numeric = json!({ "event_name": "message.sticker.received",
+            "message": { "chat": { "id": 42, "chat_type": "PRIVATE" }, "from": { "id": 42, "display_name": "A", "is_bot": false }, "message_id": 7 } });
+        let n = ZaloUpdate::from_body(&serde_json::to_vec(&numeric).unwrap()).unwrap();
+        assert_eq!(n.message.unwrap().chat.id, "42");
+        // An unsupported event may come without a message.
+        let bare = ZaloUpdate::from_body(br#"{"event_name":"message.unsupported.received"}"#).unwrap();
+        assert!(bare.message.is_none() && inlet::update_key(&bare).is_none());
+    }
+
+    #[test]
+    fn a_message_keeps_its_key_and_other_messages_get_others() {
+        let u = |chat: &str, id: &str| ZaloUpdate {
+            event_name: "message.text.received".into(),
+            message: Some(ZaloMessage {
+                message_id: Some(id.into()),
+                from: None,
+                chat: ZaloChat {
+                    id: chat.into(),
+                    chat_type: None,
+                },
+                date: None,
+                text: Some("1".into()),
+            }),
+        };
+        let k = inlet::update_key(&u("a", "m1")).unwrap();
+        assert_eq!(inlet::update_key(&u("a", "m1")), Some(k));
+        assert!(k.id >= 0);
+        assert_ne!(inlet::update_key(&u("a", "m2")), Some(k));
+        assert_ne!(inlet::update_key(&u("b", "m1")), Some(k));
+    }
+
+    #[test]
+    fn zalo_errors_mean_what_they_say_for_delivery() {
+        use crate::outbox::SendError;
+        let api = |code, retry_after| ApiError::Api {
+            code,
+            description: "x".into(),
+            retry_after,
+        };
+        assert_eq!(
+            send::classify(api(429, Some(Duration::from_secs(2)))),
+            SendError::RetryAfter(Duration::from_secs(2))
+        );
+        assert!(matches!(send::classify(api(429, None)), SendError::RetryAfter(_)));
+        assert!(matches!(send::classify(api(500, None)), SendError::Transient(_)));
+        assert!(matches!(send::classify(api(502, None)), SendError::Transient(_)));
+        assert_eq!(send::classify(api(403, None)), SendError::Unreachable);
+        assert!(matches!(send::classify(api(400, None)), SendError::Permanent(_)));
+        assert!(matches!(
+            send::classify(ApiError::Network("reset".into())),
+            SendError::Transient(_)
+        ));
+    }
+}
