@@ -334,7 +334,9 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             println!("{}", inv.code);
             let expires = domain::format_date(inv.expires.with_timezone(&app.engine.tz()).date_naive());
-            let who = inv.unit_name.unwrap_or_else(|| "Ban Tổ chức Huyện ủy".to_owned());
+            let who = inv
+                .unit_name
+                .unwrap_or_else(|| app.engine.form().campaign.board.clone());
             eprintln!("unit: {who}; role: {}; expires: {expires}", inv.role);
             match &app.settings.bot_username {
                 Some(b) => eprintln!("link: https://t.me/{b}?start={}", inv.code),

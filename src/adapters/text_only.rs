@@ -66,28 +66,25 @@ pub fn options_in_rows(buttons: &[Vec<Button>]) -> String {
     s
 }
 
-/// A phone's layout: one option a line, `1. …`, and a line saying how to choose.
-pub fn options_in_lines(buttons: &[Vec<Button>], numeric: bool) -> String {
+/// A message for a phone: the text, then its options one a line (`1. …`) and a line saying
+/// how to choose. An option the text already lists under its number (`3. Cơ quan`) is not
+/// repeated.
+pub fn render_for_phone(text: &str, buttons: &[Vec<Button>], numeric: bool) -> String {
     let labels: Vec<&str> = buttons.iter().flatten().map(|b| b.label.as_str()).collect();
     if labels.is_empty() {
-        return String::new();
+        return text.to_owned();
     }
-    let mut s = String::new();
+    let listed: std::collections::HashSet<&str> = text.lines().map(str::trim).collect();
+    let mut s = format!("{text}\n\n");
     for (i, l) in labels.iter().enumerate() {
-        s.push_str(&format!("{}. {l}\n", i + 1));
+        let line = format!("{}. {l}", i + 1);
+        if !listed.contains(line.as_str()) {
+            s.push_str(&line);
+            s.push('\n');
+        }
     }
     s.push_str(if numeric { PICK_WHILE_NUMERIC } else { PICK_BY_NUMBER });
     s
-}
-
-/// A message for a phone: the text, then its options.
-pub fn render_for_phone(text: &str, buttons: &[Vec<Button>], numeric: bool) -> String {
-    let options = options_in_lines(buttons, numeric);
-    if options.is_empty() {
-        text.to_owned()
-    } else {
-        format!("{text}\n\n{options}")
-    }
 }
 
 /// Under a phone's options.
@@ -134,5 +131,8 @@ mod tests {
         );
         assert!(render_for_phone("Gửi số liệu", &buttons, true).contains("#1"));
         assert_eq!(render_for_phone("Chỉ chữ", &[], false), "Chỉ chữ");
+        let listed = render_for_phone("Chọn:\n1. Điền tiếp\n2. Menu", &buttons, false);
+        assert_eq!(listed.matches("1. Điền tiếp").count(), 1, "{listed}");
+        assert!(listed.contains("\n\n3. Xong\n👉"), "{listed}");
     }
 }

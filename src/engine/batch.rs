@@ -377,14 +377,22 @@ impl Engine {
             Inbound::Command { name, args } if name == "start" && !args.is_empty() => Some(args.clone()),
             _ => None,
         };
-        let mut extra = super::StepExtra::default();
+        let mut extra = super::StepExtra {
+            sent_at: chat.sent_at,
+            ..Default::default()
+        };
         let mut after = Vec::new();
         let (next, replies) = match (member, start_code) {
             (None, _) => {
                 member_changed = true;
                 let (next, mut replies) = self.registration(tx, chat, state, &input, now).await?;
-                if removed && next == State::AwaitInvite && replies.iter().all(|r| r.text == text::ASK_INVITE) {
-                    replies = vec![plain(text::MEMBER_REMOVED)];
+                if removed
+                    && next == State::AwaitInvite
+                    && replies
+                        .iter()
+                        .all(|r| r.text == text::ask_invite(&self.form.campaign.board))
+                {
+                    replies = vec![plain(&text::member_removed(&self.form.campaign.board))];
                 }
                 (next, replies)
             }

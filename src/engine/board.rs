@@ -182,7 +182,14 @@ impl Engine {
         let days = self.days_left(now);
         let deadline = crate::domain::format_date(self.deadline_day());
         Ok(say(
-            text::board_menu(&self.form.campaign.name, &deadline, days, submitted, total),
+            text::board_menu(
+                &self.form.campaign.board,
+                &self.form.campaign.name,
+                &deadline,
+                days,
+                submitted,
+                total,
+            ),
             menu_buttons(),
         ))
     }
@@ -396,7 +403,7 @@ impl Engine {
             .map(|s| {
                 Outgoing::new(
                     s.chat_id,
-                    text::returned_to_secretary(&v.unit.name, reason),
+                    text::returned_to_secretary(&v.unit.name, reason, &self.form.campaign.board),
                     vec![vec![
                         btn(text::BTN_REVIEW, Action::Review),
                         btn(text::BTN_MENU, Action::Menu),
@@ -570,7 +577,12 @@ impl Engine {
                         .iter()
                         .filter(|s| s.unreachable_at.is_none())
                         .map(|s| {
-                            Outgoing::new(s.chat_id, text::accepted_to_secretary(&v.unit.name), vec![]).via(s.channel())
+                            Outgoing::new(
+                                s.chat_id,
+                                text::accepted_to_secretary(&v.unit.name, &self.form.campaign.board),
+                                vec![],
+                            )
+                            .via(s.channel())
                         })
                         .collect();
                     BoardStep {

@@ -48,6 +48,8 @@ pub struct CampaignInfo {
     pub letter_date: String,
     /// Superior organisation line on the forms: "HUYỆN ỦY PHONG THỔ".
     pub issuer: String,
+    /// The board the secretaries deal with, as they read it in chat: "Ban Tổ chức Huyện ủy".
+    pub board: String,
     /// Deadline date, dd/mm/yyyy, Vietnam time.
     pub deadline: String,
     /// Deadline time of day, HH:MM (default 23:59).
@@ -102,6 +104,8 @@ pub struct ReportField {
 pub struct CellType {
     pub code: String,
     pub vi: String,
+    /// A short, distinct label for a phone button: "Thôn, bản", "Trường học".
+    pub short: String,
     pub en: String,
     pub residential: bool,
     /// Words that show an answer speaks of this type ("thôn", "trường"), lower case; used to
@@ -217,8 +221,12 @@ pub struct Column {
     pub vi: String,
     #[serde(default)]
     pub vi_literal: Option<String>,
-    /// Short label for a phone screen.
+    /// Label for a phone screen, written out in full (no abbreviations).
     pub short: String,
+    /// The largest sane value (a count of cells in one unit is never 10^19); larger values
+    /// are refused. Percentages are capped at 100 whatever this says.
+    #[serde(default)]
+    pub max: Option<f64>,
     /// Parent header groups, outermost first (merged cells in the export).
     #[serde(default)]
     pub groups: Vec<String>,
@@ -540,6 +548,22 @@ impl Table {
 impl Column {
     pub fn literal(&self) -> &str {
         self.vi_literal.as_deref().unwrap_or(&self.vi)
+    }
+
+    /// The largest value accepted: the form's `max`, else a bound by kind.
+    pub fn max_value(&self) -> f64 {
+        let by_kind = match self.kind {
+            ValueKind::Count => 100_000.0,
+            ValueKind::Percent => 100.0,
+            ValueKind::Avg => 1_000.0,
+            ValueKind::Hours => 24.0,
+        };
+        let max = self.max.unwrap_or(by_kind);
+        if self.kind == ValueKind::Percent {
+            max.min(100.0)
+        } else {
+            max
+        }
     }
 }
 

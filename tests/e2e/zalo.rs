@@ -146,69 +146,73 @@ async fn a_secretary_does_the_whole_report_over_zalo_and_submits_it() {
         all(&m)
     );
 
-    // --- cell types: keep thôn and cơ quan only, choosing options by number.
-    let mut pick = b.choose(SEC, &m, "Biểu số liệu").await;
-    for t in ["nghiệp g", "nghiệp y", "quân đội", "công an"] {
+    // --- cell types first, in the welcome: keep thôn and cơ quan only, by number.
+    let mut pick = m;
+    for t in ["Trường học", "Y tế", "Quân sự", "Công an"] {
         pick = b.choose(SEC, &pick, t).await;
     }
     assert!(
-        all(&pick).contains("✅ Chi bộ thôn") && all(&pick).contains("⬜ Chi bộ công an"),
+        all(&pick).contains("✅ Thôn, bản") && all(&pick).contains("⬜ Công an"),
         "{}",
         all(&pick)
     );
-    let m = b.choose(SEC, &pick, "Tiếp tục").await;
-    let m = b.choose(SEC, &m, "Nhập tiếp").await;
-    assert!(all(&m).contains("Biểu 1 — Chi bộ thôn, bản"), "{}", all(&m));
+    assert_eq!(
+        pick.last().unwrap().matches("Công an").count(),
+        1,
+        "an option listed by the text is not repeated: {}",
+        all(&pick)
+    );
+    let m = b.choose(SEC, &pick, "Xong, tiếp tục").await;
+    assert!(all(&m).contains("Mục I.1"), "the outline follows: {}", all(&m));
+
+    // --- the outline: guided for most headings, /traloi for the last four.
+    let answers: Vec<String> = form.answer_nodes().map(|n| n.id.clone()).collect();
+    let mut m = b.say(SEC, &answer_text("I.1")).await;
+    assert!(all(&m).contains("Đã lưu mục I.1"), "{}", all(&m));
+    for id in &answers[1..20] {
+        assert!(
+            all(&m).contains(&format!("📝 Mục {id} —")),
+            "expected heading {id}: {}",
+            all(&m)
+        );
+        m = b.say(SEC, &answer_text(id)).await;
+        assert!(all(&m).contains(&format!("Đã lưu mục {id}")), "{}", all(&m));
+    }
+    let mut r = Vec::new();
+    for id in &answers[20..] {
+        r = b.say(SEC, &format!("/traloi {id} {}", answer_text(id))).await;
+        assert!(all(&r).contains(&format!("Đã lưu mục {id}")), "{}", all(&r));
+    }
+
+    // --- Biểu 1: a whole row, then one value at a time (bare numbers are figures now).
+    let m = b.choose(SEC, &r, "Làm tiếp").await;
+    assert!(all(&m).contains("Biểu 1 — Thôn, bản"), "{}", all(&m));
     assert!(
         all(&m).contains("#1"),
         "figures expected: a choice needs #N: {}",
         all(&m)
     );
-
-    // --- Biểu 1: a whole row, then one value at a time (bare numbers are figures now).
     let m = b.say(SEC, &B1_THON.join(" ")).await;
-    assert!(all(&m).contains("Biểu 1 — Chi bộ cơ quan"), "{}", all(&m));
+    assert!(all(&m).contains("Biểu 1 — Cơ quan"), "{}", all(&m));
     let mut r = Vec::new();
     for v in B1_COQUAN {
         r = b.say(SEC, v).await;
     }
     assert!(all(&r).contains("⚠️"), "{}", all(&r));
     let m = b.choose(SEC, &r, "Đúng, giữ nguyên").await;
-    assert!(all(&m).contains("Biểu 2 — Chi bộ thôn, bản"), "{}", all(&m));
+    assert!(all(&m).contains("Biểu 2 — Thôn, bản"), "{}", all(&m));
     for (row, next) in [
-        (B2_THON, "Biểu 2 — Chi bộ cơ quan"),
-        (B2_COQUAN, "Biểu 3 — Chi bộ thôn"),
-        (B3_THON, "Biểu 3 — Chi bộ cơ quan"),
-        (B3_COQUAN, "Biểu 4 — Chi bộ thôn"),
-        (B4_THON, "nhập đủ"),
+        (B2_THON, "Biểu 2 — Cơ quan"),
+        (B2_COQUAN, "Biểu 3 — Thôn, bản"),
+        (B3_THON, "Biểu 3 — Cơ quan"),
+        (B3_COQUAN, "Biểu 4 — Thôn, bản"),
+        (B4_THON, "Số báo cáo"),
     ] {
         let m = b.say(SEC, row).await;
         assert!(all(&m).contains(next), "after {row}: {}", all(&m));
     }
 
-    // --- the outline: guided for the first headings, /traloi for the rest.
-    let answers: Vec<String> = form.answer_nodes().map(|n| n.id.clone()).collect();
-    let m = b.say(SEC, "/decuong").await;
-    let mut m = b.choose(SEC, &m, "Điền tiếp").await;
-    for id in &answers[..3] {
-        assert!(
-            all(&m).contains(&format!("📝 {id} ")),
-            "expected heading {id}: {}",
-            all(&m)
-        );
-        let saved = b.say(SEC, &answer_text(id)).await;
-        assert!(all(&saved).contains("Đã lưu"), "{}", all(&saved));
-        m = b.choose(SEC, &saved, "Xong").await;
-    }
-    for id in &answers[3..] {
-        let r = b.say(SEC, &format!("/traloi {id} {}", answer_text(id))).await;
-        assert!(all(&r).contains(&format!("Đã lưu mục {id}")), "{}", all(&r));
-    }
-
-    // --- header fields, guided.
-    let m = b.say(SEC, "/thongtin").await;
-    let m = b.choose(SEC, &m, "Điền lần lượt").await;
-    assert!(all(&m).contains("Số báo cáo"), "{}", all(&m));
+    // --- header fields, guided; the last one leads to the review.
     let fields = [
         ("HD.so", "15-BC/ĐU", "15-BC/ĐU"),
         ("HD.ngay", "5/12/2023", "05/12/2023"),
@@ -217,10 +221,12 @@ async fn a_secretary_does_the_whole_report_over_zalo_and_submits_it() {
         ("HD.chuc_vu", "Bí thư", "Bí thư"),
         ("HD.dien_thoai", "0912 345 678", "0912345678"),
     ];
+    let mut r = Vec::new();
     for (id, typed, _) in fields {
-        let r = b.say(SEC, typed).await;
-        assert!(all(&r).contains("Đã lưu"), "{id}: {}", all(&r));
+        r = b.say(SEC, typed).await;
+        assert!(all(&r).contains("💾"), "{id}: {}", all(&r));
     }
+    assert!(all(&r).contains("Xem lại báo cáo"), "{}", all(&r));
 
     // --- images, stickers and unsupported messages get guidance, never silence.
     for (event, extra) in [
@@ -244,7 +250,7 @@ async fn a_secretary_does_the_whole_report_over_zalo_and_submits_it() {
     let r = b.say(SEC, "/kiemtra").await;
     assert!(!all(&r).contains("Còn thiếu"), "nothing is missing: {}", all(&r));
     let r = b.say(SEC, "/nop").await;
-    let r = b.choose(SEC, &r, "Nộp báo cáo").await;
+    let r = b.choose(SEC, &r, "Nộp ngay").await;
     assert!(all(&r).contains("Đã nộp báo cáo"), "{}", all(&r));
 
     // --- the database holds what was typed, for a member on Zalo.
@@ -320,10 +326,7 @@ async fn a_unit_with_one_secretary_on_telegram_and_one_on_zalo_shares_one_report
 
     // Submitted from Zalo: both board members are told, each on their own channel.
     let r = b.say(SEC2, "/nop").await;
-    let mut r = b.choose(SEC2, &r, "Nộp báo cáo").await;
-    if all(&r).contains("mục trống") {
-        r = b.choose(SEC2, &r, "Vẫn nộp").await;
-    }
+    let r = b.choose(SEC2, &r, "Nộp ngay").await;
     assert!(all(&r).contains("Đã nộp báo cáo"), "{}", all(&r));
     let told = b
         .zalo

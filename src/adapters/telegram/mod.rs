@@ -73,6 +73,7 @@ fn chat_ref(msg: &Message) -> ChatRef {
         name: msg.from.as_ref().map(|u| u.full_name()).unwrap_or_default(),
         private: msg.chat.is_private(),
         message_id: None,
+        sent_at: Some(msg.date),
     }
 }
 
@@ -103,6 +104,7 @@ pub fn translate(update: &TgUpdate) -> Option<(Update, Option<CallbackQueryId>)>
                 name: q.from.full_name(),
                 private: message.chat().is_private(),
                 message_id: Some(message.id().0),
+                sent_at: None,
             };
             (
                 chat,

@@ -119,6 +119,8 @@ impl Inlet {
                     name,
                     private,
                     message_id: None,
+                    // Zalo's `date` is in milliseconds.
+                    sent_at: m.date.and_then(chrono::DateTime::from_timestamp_millis),
                 },
                 input,
             });
