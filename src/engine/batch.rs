@@ -427,7 +427,8 @@ impl Engine {
             (Some(m), None) => self.secretary(tx, &m, state, input, now, &mut extra).await?,
         };
         let mut messages: Vec<Outgoing> = Vec::with_capacity(replies.len() + extra.others.len());
-        for (i, r) in replies.into_iter().enumerate() {
+        // One message per input, whoever sent it.
+        for (i, r) in super::flow::merge(replies).into_iter().enumerate() {
             let edit = if i == 0 && r.edit { chat.message_id } else { None };
             messages.push(Outgoing {
                 numeric: r.numeric,
