@@ -5,6 +5,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
+use super::text_only::{self, Menu};
 use crate::admin;
 use crate::engine::{Button, Channel, ChatRef, Delivery, Document, Engine, Inbound};
 use crate::outbox::port::{Port, PortFuture, SendError};
@@ -44,17 +45,7 @@ impl<W: AsyncWrite + Unpin + Send> ConsoleScreen<W> {
     }
 
     fn message(text: &str, buttons: &[Vec<Button>]) -> String {
-        let mut s = format!("\n🤖 {text}\n");
-        let mut n = 0;
-        for row in buttons {
-            let mut line = Vec::new();
-            for b in row {
-                n += 1;
-                line.push(format!("[{n}] {}", b.label));
-            }
-            s.push_str(&format!("   {}\n", line.join("   ")));
-        }
-        s
+        format!("\n🤖 {text}\n{}", text_only::options_in_rows(buttons))
     }
 }
 
@@ -132,10 +123,8 @@ pub struct Console<R, W> {
     reader: R,
     screen: ConsoleScreen<W>,
     clock: fn() -> DateTime<Utc>,
-    /// Button data of the last message, in the numbering shown.
-    buttons: Vec<String>,
-    /// The bot waits for figures: a bare number is data, `#N` presses button N.
-    numeric: bool,
+    /// The options of the last message with buttons, in the numbering shown.
+    menu: Menu,
 }
 
 impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
@@ -156,8 +145,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
             reader,
             screen: ConsoleScreen::new(writer),
             clock,
-            buttons: Vec::new(),
-            numeric: false,
+            menu: Menu::default(),
         }
     }
 
@@ -189,12 +177,10 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
                     (None, None) => self.screen.send_text(m.chat_id, &m.text, &m.buttons).await,
                 };
                 shown_ok.map_err(|e| anyhow::anyhow!("{e}"))?;
-                if !m.buttons.is_empty() {
-                    self.numeric = m.numeric;
-                    self.buttons = m.buttons.iter().flatten().map(|b| b.data.clone()).collect();
-                    if self.numeric {
-                        self.print("   (đang nhập số liệu: số gõ vào là số liệu; bấm nút thì gõ #1, #2 …)\n")
-                            .await?;
+                if let Some(menu) = Menu::of(&m.buttons, m.numeric) {
+                    self.menu = menu;
+                    if self.menu.numeric {
+                        self.print(text_only::CONSOLE_NUMERIC_HINT).await?;
                     }
                 }
                 shown.extend(d.outbox_id);
@@ -204,6 +190,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
                     match d.message.channel {
                         Channel::Telegram => "người dùng Telegram",
                         Channel::Console => "người dùng máy",
+                        Channel::Zalo => "người dùng Zalo",
                     },
                     d.message.text.lines().next().unwrap_or_default()
                 ))
@@ -315,16 +302,6 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
         }
     }
 
-    /// The button a typed line presses: `#N` always, a bare `N` unless figures are expected.
-    fn button_number(&self, t: &str) -> Option<usize> {
-        let (digits, explicit) = match t.strip_prefix('#') {
-            Some(d) => (d, true),
-            None => (t, false),
-        };
-        let n: usize = digits.trim().parse().ok()?;
-        ((explicit || !self.numeric) && (1..=self.buttons.len()).contains(&n)).then_some(n)
-    }
-
     /// Runs until end of input or `/thoat`.
     pub async fn run(mut self) -> anyhow::Result<()> {
         self.print(
@@ -345,10 +322,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
             if matches!(t, "/thoat" | "/exit" | "/quit") {
                 break;
             }
-            let input = match self.button_number(t) {
-                Some(n) => Inbound::Button(self.buttons[n - 1].clone()),
-                None => Inbound::from_text(t),
-            };
+            let input = self.menu.input(t);
             if let Err(e) = self.send(input).await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "console step failed");
                 self.print(&format!("\n🤖 {}\n", crate::engine::text::TEMPORARY_ERROR))

@@ -526,6 +526,9 @@ impl Engine {
                 Some(v) => reply(self.progress(v, now)),
                 None => reply(self.progress(&self.unit_views(tx).await?, now)),
             },
+            Action::BoardExport(_) if !m.channel().sends_documents() => {
+                reply(say(super::text_channel::EXPORT_NOT_ON_THIS_CHANNEL, menu_buttons()))
+            }
             Action::BoardExport(drafts) => BoardStep {
                 next: State::Menu,
                 replies: vec![],

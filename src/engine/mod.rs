@@ -13,6 +13,7 @@ pub mod state;
 #[cfg(test)]
 mod tests;
 pub mod text;
+pub mod text_channel;
 pub mod views;
 
 use std::collections::HashMap;

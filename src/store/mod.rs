@@ -12,6 +12,7 @@ use sqlx::sqlite::{SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, Sq
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 mod imports;
+mod channels;
 mod inbound;
 mod members;
 pub mod ops;
@@ -22,6 +23,7 @@ mod units;
 mod views;
 
 pub use imports::*;
+pub use channels::*;
 pub use inbound::*;
 pub use members::*;
 pub use outbox::*;

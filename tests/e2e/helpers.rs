@@ -27,6 +27,8 @@ pub struct TestBot {
     pub fake: FakeTelegram,
     pub engine: Engine,
     pub dir: TempDir,
+    /// The application, to start another channel on the same engine and database.
+    pub app: Application,
     runtime: TelegramRuntime,
 }
 
@@ -46,6 +48,16 @@ pub async fn spawn_bot() -> TestBot {
 
 /// Starts (or restarts) the bot on an existing folder and fake.
 pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> TestBot {
+    spawn_with(dir, fake, load_sample, |_| {}).await
+}
+
+/// [`spawn_on`] with more settings (another channel's, for instance).
+pub async fn spawn_with(
+    dir: TempDir,
+    fake: FakeTelegram,
+    load_sample: bool,
+    configure: impl FnOnce(&mut Settings),
+) -> TestBot {
     LazyLock::force(&TRACING);
     let mut settings = settings_for(&dir, &fake);
     // Tests send hundreds of messages to one chat; the rate limits are tested on their own.
@@ -54,6 +66,7 @@ pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> Te
     settings.chat_burst = 10_000;
     // Short, so that a slow answer counts as a timeout within a test's patience.
     settings.send_timeout = Duration::from_secs(3);
+    configure(&mut settings);
     let app = Application::build(settings, Utc::now())
         .await
         .expect("application builds");
@@ -73,6 +86,7 @@ pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> Te
         fake,
         engine,
         dir,
+        app,
         runtime,
     }
 }

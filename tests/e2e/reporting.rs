@@ -8,16 +8,16 @@ use crate::helpers::{joined, last, spawn_bot};
 const CHAT: i64 = 5_001;
 const USER: i64 = 5_001;
 
-const B1_THON: [&str; 13] = ["10", "2", "1", "3", "4", "0", "0", "120", "87,5", "12", "4", "5", "1,5"];
-const B1_COQUAN: [&str; 13] = ["3", "2", "0", "1", "0", "0", "0", "18", "95", "10", "4", "4", "90p"];
-const B2_THON: &str = "10 0 10 2 8 10 0 2 6 2 1 3 2 4 3 6 1";
-const B2_COQUAN: &str = "3 0 3 0 0 3 1 2 0 0 3 0 0 0 3 0 0";
-const B3_THON: &str = "20 20 20 20 20 20 20 15 15 10 10 10";
-const B3_COQUAN: &str = "10 10 5 5 0 10 10 5 0 5 0 0";
-const B4_THON: &str = "10 10 6 8 2 1 3";
+pub(crate) const B1_THON: [&str; 13] = ["10", "2", "1", "3", "4", "0", "0", "120", "87,5", "12", "4", "5", "1,5"];
+pub(crate) const B1_COQUAN: [&str; 13] = ["3", "2", "0", "1", "0", "0", "0", "18", "95", "10", "4", "4", "90p"];
+pub(crate) const B2_THON: &str = "10 0 10 2 8 10 0 2 6 2 1 3 2 4 3 6 1";
+pub(crate) const B2_COQUAN: &str = "3 0 3 0 0 3 1 2 0 0 3 0 0 0 3 0 0";
+pub(crate) const B3_THON: &str = "20 20 20 20 20 20 20 15 15 10 10 10";
+pub(crate) const B3_COQUAN: &str = "10 10 5 5 0 10 10 5 0 5 0 0";
+pub(crate) const B4_THON: &str = "10 10 6 8 2 1 3";
 
 /// What a stored figure should be for a typed token.
-fn stored(token: &str) -> String {
+pub(crate) fn stored(token: &str) -> String {
     match token {
         "87,5" => "87.5".into(),
         "1,5" | "90p" => "1.5".into(),
@@ -25,7 +25,7 @@ fn stored(token: &str) -> String {
     }
 }
 
-fn answer_text(id: &str) -> String {
+pub(crate) fn answer_text(id: &str) -> String {
     format!("Đảng bộ xã Mường So báo cáo mục {id}: các chi bộ thôn, bản và chi bộ cơ quan đã thực hiện nghiêm túc.")
 }
 
