@@ -63,6 +63,14 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Check a unit's filled Excel template (from /mau) and, with --apply, save its values.
+    Import {
+        unit_code: String,
+        file: PathBuf,
+        /// Save the values; without it, only say what would change.
+        #[arg(long)]
+        apply: bool,
+    },
     /// Print a single-use invite code for a unit's secretary or a board member.
     Invite {
         /// Unit code (needed for a secretary).
@@ -279,6 +287,23 @@ async fn main() -> anyhow::Result<()> {
             let bytes = chibo_bot::export::build_workbook(&snap)?;
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("{} ({merged} of {} units merged)", out.display(), snap.units.len());
+            Ok(())
+        }
+        Command::Import { unit_code, file, apply } => {
+            let app = Application::build(settings, Utc::now()).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let (report, ok) = app
+                .engine
+                .import_file(&unit_code, &name, &bytes, apply, Utc::now())
+                .await?;
+            println!("{report}");
+            if !ok {
+                bail!("nothing was saved");
+            }
             Ok(())
         }
         Command::Backup { out } => {

@@ -49,8 +49,19 @@ pub struct Applied {
 /// Work that must wait for the commit (it reads what the batch wrote, or takes long).
 #[derive(Debug, Clone)]
 pub(super) enum After {
-    Export { to: (Channel, i64), drafts: bool },
-    Remind { to: (Channel, i64) },
+    Export {
+        to: (Channel, i64),
+        drafts: bool,
+    },
+    Remind {
+        to: (Channel, i64),
+    },
+    /// A unit's Excel template, with the step's reply as its caption.
+    Template {
+        to: (Channel, i64),
+        unit: i64,
+        caption: String,
+    },
 }
 
 /// What one step decided.
@@ -313,6 +324,10 @@ impl Engine {
                 outbox_id: None,
                 message: self.export_document(to.1, drafts, now).await.via(to.0),
             }],
+            After::Template { to, unit, caption } => vec![Delivery {
+                outbox_id: None,
+                message: self.template_document(to.1, unit, caption).await.via(to.0),
+            }],
             After::Remind { to } => {
                 let sched = crate::reminders::Scheduler::new(self.clone(), self.reminders.clone());
                 match sched.remind_now(now).await {
@@ -424,7 +439,22 @@ impl Engine {
                 }
                 (b.next, b.replies)
             }
-            (Some(m), None) => self.secretary(tx, &m, state, input, now, &mut extra).await?,
+            (Some(m), None) => {
+                let (next, replies) = self.secretary(tx, &m, state, input, now, &mut extra).await?;
+                match extra.template {
+                    // The template is the answer; the reply becomes its caption.
+                    Some(unit) => {
+                        let caption = super::flow::merge(replies).pop().map(|r| r.text).unwrap_or_default();
+                        after.push(After::Template {
+                            to: (chat.channel, chat.chat_id),
+                            unit,
+                            caption,
+                        });
+                        (next, vec![])
+                    }
+                    None => (next, replies),
+                }
+            }
         };
         let mut messages: Vec<Outgoing> = Vec::with_capacity(replies.len() + extra.others.len());
         // One message per input, whoever sent it.

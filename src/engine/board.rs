@@ -459,7 +459,11 @@ impl Engine {
                     remind: false,
                 });
             }
-            Inbound::Media | Inbound::Edited => {
+            Inbound::Media
+            | Inbound::Edited
+            | Inbound::File { .. }
+            | Inbound::FileTooLarge { .. }
+            | Inbound::FileRef { .. } => {
                 return Ok(BoardStep {
                     next: State::Menu,
                     replies: vec![say(text::MEDIA_REFUSED, vec![]), self.board_menu(tx, now).await?],

@@ -5,6 +5,7 @@ pub mod batch;
 pub mod board;
 pub mod check;
 pub mod flow;
+pub mod import;
 /// The message types, where the engine's code has always found them.
 pub mod reply {
     pub use crate::message::*;
@@ -38,6 +39,8 @@ use state::{Action, State};
 pub(crate) struct StepExtra {
     /// When the platform says the input was sent.
     pub sent_at: Option<DateTime<Utc>>,
+    /// Send this unit's Excel template after the commit.
+    pub template: Option<i64>,
     /// Messages to other chats (the board, told of a submission).
     pub others: Vec<Outgoing>,
     /// The unit whose report the step changed (marked started with the batch).
@@ -70,8 +73,23 @@ pub enum Inbound {
     },
     /// Raw button data.
     Button(String),
-    /// Photo, sticker, voice, document, location …
+    /// Photo, sticker, voice, location … (and a file a channel cannot fetch).
     Media,
+    /// A file sent to the bot, fetched by the channel (at most [`crate::template::MAX_FILE_BYTES`]).
+    File {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// A file too large to fetch.
+    FileTooLarge {
+        name: String,
+    },
+    /// A file the channel has not fetched (yet): reaching the engine, it could not be.
+    FileRef {
+        id: String,
+        name: String,
+        size: u64,
+    },
     /// An earlier message was edited (the answer it gave is not changed by that).
     Edited,
 }
@@ -397,6 +415,27 @@ impl Engine {
         extra: &mut StepExtra,
     ) -> Result<(State, Vec<Reply>), EngineError> {
         let unit_id = m.unit_id.context("secretary without unit")?;
+        // Files and their confirmation are the engine's, not the pure flow's.
+        match &input {
+            Inbound::File { name, bytes } => {
+                return Ok((import::AFTER_FILE, self.upload(tx, m, name, bytes, now).await?));
+            }
+            Inbound::FileTooLarge { name } => return Ok((state, vec![import::unfetched(name, true)])),
+            Inbound::FileRef { name, .. } => return Ok((state, vec![import::unfetched(name, false)])),
+            Inbound::Button(data) => match Action::decode(data) {
+                Some(Action::ImportApply) => {
+                    return Ok((import::AFTER_FILE, self.import_decision(tx, m, true, now, extra).await?));
+                }
+                Some(Action::ImportCancel) => {
+                    return Ok((
+                        import::AFTER_FILE,
+                        self.import_decision(tx, m, false, now, extra).await?,
+                    ));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
         let (ctx, report) = self.unit_ctx(tx, unit_id).await?;
         let env = Env {
             today: now.with_timezone(&self.tz).date_naive(),
@@ -406,6 +445,7 @@ impl Engine {
             status: report.status,
             submitted_text: report.submitted_at.map(|t| self.local_text(t)),
             sent_at: extra.sent_at.map(|t| t.timestamp()),
+            files: m.channel().sends_documents(),
         };
         let input = match input {
             Inbound::Text(t) => Input::Text(t),
@@ -414,7 +454,9 @@ impl Engine {
                 Some(a) => Input::Button(a),
                 None => Input::StaleButton,
             },
-            Inbound::Media => Input::Media,
+            Inbound::Media | Inbound::File { .. } | Inbound::FileTooLarge { .. } | Inbound::FileRef { .. } => {
+                Input::Media
+            }
             Inbound::Edited => Input::Edited,
         };
         let step = flow::step(&self.form, &env, ctx, state, input);
@@ -455,6 +497,7 @@ impl Engine {
                         }
                     }
                 }
+                Write::SendTemplate => extra.template = Some(unit_id),
             }
         }
         store::set_answers(tx, c, unit_id, &answers, Some(m.id), now).await?;

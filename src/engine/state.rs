@@ -111,6 +111,12 @@ pub enum Action {
     Help,
     /// Continue where the report stands (first missing item).
     Resume,
+    /// The unit's Excel template.
+    Template,
+    /// Apply the checked file waiting for confirmation.
+    ImportApply,
+    /// Drop it.
+    ImportCancel,
     /// Board: progress of every unit.
     BoardProgress,
     /// Board: the merged workbook; `true` includes drafts.
@@ -157,6 +163,9 @@ impl Action {
             Action::SubmitYes => "uy".into(),
             Action::Help => "?".into(),
             Action::Resume => "go".into(),
+            Action::Template => "tpl".into(),
+            Action::ImportApply => "ia".into(),
+            Action::ImportCancel => "ic".into(),
             Action::BoardProgress => "bp".into(),
             Action::BoardExport(false) => "bx".into(),
             Action::BoardExport(true) => "bxa".into(),
@@ -223,6 +232,9 @@ impl Action {
             ("uy", None) => Action::SubmitYes,
             ("?", None) => Action::Help,
             ("go", None) => Action::Resume,
+            ("tpl", None) => Action::Template,
+            ("ia", None) => Action::ImportApply,
+            ("ic", None) => Action::ImportCancel,
             ("bp", None) => Action::BoardProgress,
             ("bx", None) => Action::BoardExport(false),
             ("bxa", None) => Action::BoardExport(true),
@@ -280,6 +292,9 @@ mod tests {
             Action::SubmitYes,
             Action::Help,
             Action::Resume,
+            Action::Template,
+            Action::ImportApply,
+            Action::ImportCancel,
             Action::BoardProgress,
             Action::BoardExport(false),
             Action::BoardExport(true),

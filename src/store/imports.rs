@@ -65,6 +65,20 @@ pub async fn create_import(
     Ok(id)
 }
 
+/// The unit's newest import still waiting for a decision.
+pub async fn open_import(conn: &mut SqliteConnection, campaign: i64, unit: i64) -> Result<Option<PendingImport>> {
+    sqlx::query_as(
+        "SELECT id, unit_id, file_name, changes, applied_at, cancelled_at FROM imports
+         WHERE campaign_id = ? AND unit_id = ? AND applied_at IS NULL AND cancelled_at IS NULL
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(campaign)
+    .bind(unit)
+    .fetch_optional(conn)
+    .await
+    .context("reading the open import")
+}
+
 pub async fn import_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<PendingImport>> {
     sqlx::query_as("SELECT id, unit_id, file_name, changes, applied_at, cancelled_at FROM imports WHERE id = ?")
         .bind(id)

@@ -198,6 +198,13 @@ impl TestBot {
         self.collect(chat, before).await
     }
 
+    /// The user sends a file; returns the bot's messages.
+    pub async fn upload(&self, chat: i64, user: i64, name: &str, bytes: Vec<u8>) -> Vec<Sent> {
+        let before = self.last_outbox_id().await;
+        self.fake.send_file(chat, user, name, bytes);
+        self.collect(chat, before).await
+    }
+
     /// The user presses the button whose label contains `label` on message `on`.
     pub async fn press(&self, chat: i64, user: i64, on: &Sent, label: &str) -> Vec<Sent> {
         let b = on
@@ -250,4 +257,24 @@ pub fn joined(msgs: &[Sent]) -> String {
         .map(|m| m.text_or_caption().to_owned())
         .collect::<Vec<_>>()
         .join("\n---\n")
+}
+
+/// LibreOffice's `soffice`, for the tests that need it. Under CI it must be there (CI
+/// installs it), so its absence fails the test; elsewhere the test is skipped, saying why.
+pub fn libreoffice() -> Option<&'static str> {
+    for cmd in ["soffice", "libreoffice"] {
+        if std::process::Command::new(cmd)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Some(cmd);
+        }
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "LibreOffice is not installed; CI installs it (.ci/run)"
+    );
+    eprintln!("skipped: LibreOffice is not installed (apt-get install libreoffice-calc)");
+    None
 }

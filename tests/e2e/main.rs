@@ -17,4 +17,6 @@ mod operations;
 mod registration;
 mod reminders;
 mod reporting;
+mod template;
+mod xlsx_edit;
 mod zalo;

@@ -42,6 +42,8 @@ pub struct Env {
     pub submitted_text: Option<String>,
     /// When the platform says the input was sent (unix seconds), if it says.
     pub sent_at: Option<i64>,
+    /// The channel can carry files (the Excel template).
+    pub files: bool,
 }
 
 /// An input the secretary gave.
@@ -84,6 +86,8 @@ pub enum Write {
         again: bool,
     },
     NotifyBoard(String),
+    /// Send the unit's Excel template; the reply is its caption.
+    SendTemplate,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -273,6 +277,7 @@ impl Flow<'_> {
             "nhap" => self.nhap(state, args),
             "traloi" => self.traloi(state, args),
             "goiy" => self.guide(args),
+            "mau" => self.template(),
             "tonghop" | "tiendo" | "xem" | "tralai" | "duyet" | "nhacnho" | "baocao" => {
                 self.say(text::board_only(self.board()), vec![]);
                 self.reprompt(state)
@@ -344,6 +349,7 @@ impl Flow<'_> {
             (Action::Menu, _) => self.menu(),
             (Action::Help, _) => self.help(),
             (Action::Resume, _) => self.resume(),
+            (Action::Template, _) => self.template(),
             (Action::Outline, _) => self.outline(),
             (Action::OutlineNext, _) => self.outline_next(None),
             (Action::Section(s), _) => self.section(&s),
@@ -509,11 +515,28 @@ impl Flow<'_> {
         rows.push(vec![btn(text::btn_outline(a, at), Action::Outline)]);
         rows.push(vec![btn(text::btn_tables(r, rt), Action::Tables)]);
         rows.push(vec![btn(text::btn_fields(fd, ft), Action::Fields)]);
+        if self.env.files && !self.locked() {
+            rows.push(vec![btn(text::BTN_TEMPLATE, Action::Template)]);
+        }
         rows.push(vec![
             btn(text::BTN_REVIEW, Action::Review),
             btn(text::BTN_HELP, Action::Help),
         ]);
         self.say(header, rows);
+        State::Menu
+    }
+
+    /// The Excel template, on channels that carry files.
+    fn template(&mut self) -> State {
+        if !self.env.files {
+            self.say(text::TEMPLATE_NO_FILES, vec![menu_row()]);
+            return State::Menu;
+        }
+        if self.locked() {
+            return self.refuse_locked();
+        }
+        self.writes.push(Write::SendTemplate);
+        self.say(text::TEMPLATE_CAPTION, vec![]);
         State::Menu
     }
 

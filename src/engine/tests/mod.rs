@@ -37,6 +37,7 @@ impl Sim {
             status: Status::Draft,
             submitted_text: None,
             sent_at: None,
+            files: true,
         };
         let ctx = UnitCtx {
             unit_name: "Đảng bộ xã Mường So".into(),
@@ -76,7 +77,7 @@ impl Sim {
                     self.env.status = Status::Submitted;
                     self.env.submitted_text = Some(self.env.now_text.clone());
                 }
-                Write::NotifyBoard(_) => {}
+                Write::NotifyBoard(_) | Write::SendTemplate => {}
             }
         }
         for r in &s.replies {

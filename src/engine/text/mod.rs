@@ -600,4 +600,6 @@ pub fn board_submitted(unit: &str, when: &str, again: bool) -> String {
 }
 
 mod board;
+mod import;
 pub use board::*;
+pub use import::*;
