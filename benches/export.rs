@@ -39,6 +39,7 @@ async fn fill_template(engine: &Engine) {
         name: "Bí thư".into(),
         private: true,
         message_id: None,
+        sent_at: None,
     };
     let now = Utc::now();
     let say = |text: String| engine.handle(&who, Inbound::from_text(&text), now);

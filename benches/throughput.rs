@@ -49,6 +49,7 @@ async fn secretary(engine: &Engine, unit: &str, chat: i64) -> ChatRef {
         name: format!("Bí thư {chat}"),
         private: true,
         message_id: None,
+        sent_at: None,
     };
     engine
         .handle(

@@ -1,6 +1,7 @@
 //! Settings, read once from the environment (and `.env`), validated, with safe defaults.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -55,6 +56,18 @@ pub struct Settings {
     pub chat_burst: u32,
     /// `TELEGRAM_SEND_TIMEOUT_SECS` (default 15): how long one Bot API call may take.
     pub send_timeout: std::time::Duration,
+    /// `ZALO_BOT_TOKEN`: enables the Zalo channel.
+    pub zalo_token: Option<Token>,
+    /// `ZALO_API_URL`: another Zalo Bot API base URL (a proxy, or the test fake).
+    pub zalo_api_url: Option<Url>,
+    /// `ZALO_WEBHOOK_LISTEN` and `ZALO_WEBHOOK_SECRET`: receive updates by webhook on this
+    /// address instead of long polling.
+    pub zalo_webhook: Option<(SocketAddr, Token)>,
+    /// `ZALO_MAX_PER_SEC` (default 5), `ZALO_MAX_PER_SEC_CHAT` (default 1) and
+    /// `ZALO_CHAT_BURST` (default 3): Zalo publishes no limits, so these are conservative.
+    pub zalo_max_per_sec: u32,
+    pub zalo_max_per_sec_chat: u32,
+    pub zalo_chat_burst: u32,
 }
 
 /// The reminder schedule, in the campaign's time zone.
@@ -105,6 +118,12 @@ impl Settings {
             max_per_sec_chat: 1,
             chat_burst: 3,
             send_timeout: std::time::Duration::from_secs(15),
+            zalo_token: None,
+            zalo_api_url: None,
+            zalo_webhook: None,
+            zalo_max_per_sec: 5,
+            zalo_max_per_sec_chat: 1,
+            zalo_chat_burst: 3,
         }
     }
 
@@ -178,7 +197,48 @@ impl Settings {
         if s.max_per_sec == 0 || s.max_per_sec_chat == 0 {
             bail!("TELEGRAM_MAX_PER_SEC and TELEGRAM_MAX_PER_SEC_CHAT must be at least 1");
         }
+        s.read_zalo(var)?;
         Ok(s)
+    }
+
+    /// The Zalo settings (`ZALO_*`).
+    fn read_zalo(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        self.zalo_token = var("ZALO_BOT_TOKEN").map(Token::new);
+        if let Some(u) = var("ZALO_API_URL") {
+            self.zalo_api_url = Some(Url::parse(&u).with_context(|| format!("ZALO_API_URL «{u}» is not a URL"))?);
+        }
+        match (var("ZALO_WEBHOOK_LISTEN"), var("ZALO_WEBHOOK_SECRET")) {
+            (Some(l), Some(secret)) => {
+                let addr: SocketAddr = l.parse().with_context(|| {
+                    format!("ZALO_WEBHOOK_LISTEN «{l}» must be an address and port, e.g. 127.0.0.1:8443")
+                })?;
+                let n = secret.chars().count();
+                if !(8..=256).contains(&n) {
+                    bail!("ZALO_WEBHOOK_SECRET must be 8 to 256 characters (it has {n})");
+                }
+                self.zalo_webhook = Some((addr, Token::new(secret)));
+            }
+            (Some(_), None) => {
+                bail!("ZALO_WEBHOOK_LISTEN is set without ZALO_WEBHOOK_SECRET: set the secret given to setWebhook")
+            }
+            (None, Some(_)) => {
+                bail!("ZALO_WEBHOOK_SECRET is set without ZALO_WEBHOOK_LISTEN: set the address to listen on")
+            }
+            (None, None) => {}
+        }
+        for (k, field) in [
+            ("ZALO_MAX_PER_SEC", &mut self.zalo_max_per_sec),
+            ("ZALO_MAX_PER_SEC_CHAT", &mut self.zalo_max_per_sec_chat),
+            ("ZALO_CHAT_BURST", &mut self.zalo_chat_burst),
+        ] {
+            if let Some(v) = var(k) {
+                *field = v.parse().with_context(|| format!("{k} «{v}»"))?;
+                if *field == 0 {
+                    bail!("{k} must be at least 1");
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The form in force: `FORM_FILE` or the embedded default.

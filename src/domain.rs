@@ -20,7 +20,12 @@ pub enum FigureError {
     NotWhole,
     Negative,
     OverHundred,
+    /// Past the column's maximum (set in the form file), or not a finite number.
+    TooLarge(u64),
 }
+
+/// No figure of any report comes near this; beyond it a value is a typing slip.
+const MAX_ANY: f64 = 1_000_000_000.0;
 
 impl Figure {
     /// Parses one token for a column of `kind`: decimal comma or dot, Vietnamese thousands
@@ -46,15 +51,35 @@ impl Figure {
             _ => (lower.clone(), false),
         };
         let n = parse_number(&body, kind == ValueKind::Count).ok_or(FigureError::NotANumber)?;
+        Figure::number(if minutes { n / 60.0 } else { n }, kind)
+    }
+
+    /// A number already read as one (a spreadsheet cell), checked as a typed one is.
+    pub fn number(n: f64, kind: ValueKind) -> Result<Figure, FigureError> {
         if n < 0.0 {
             return Err(FigureError::Negative);
         }
-        let n = if minutes { n / 60.0 } else { n };
         match kind {
+            _ if !n.is_finite() => Err(FigureError::TooLarge(MAX_ANY as u64)),
             ValueKind::Count if n.fract() != 0.0 => Err(FigureError::NotWhole),
             ValueKind::Percent if n > 100.0 => Err(FigureError::OverHundred),
+            _ if n > MAX_ANY => Err(FigureError::TooLarge(MAX_ANY as u64)),
             _ => Ok(Figure::Num(n)),
         }
+    }
+
+    /// Caps a parsed figure at a column's maximum.
+    pub fn within(parsed: Result<Figure, FigureError>, max: f64) -> Result<Figure, FigureError> {
+        match parsed {
+            Ok(Figure::Num(n)) if n > max => Err(FigureError::TooLarge(max as u64)),
+            Err(FigureError::TooLarge(_)) => Err(FigureError::TooLarge(max as u64)),
+            other => other,
+        }
+    }
+
+    /// [`Figure::parse`] for a column whose values never exceed `max`.
+    pub fn parse_max(token: &str, kind: ValueKind, max: f64) -> Result<Figure, FigureError> {
+        Figure::within(Figure::parse(token, kind), max)
     }
 
     /// Canonical storage text: `12`, `87.5`; blank is stored as NULL.
@@ -188,9 +213,46 @@ impl Phone {
     }
 }
 
+/// Why a header field's value was refused; the engine turns it into Vietnamese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    Empty,
+    TooLong,
+    BadDate,
+    BadPhone,
+}
+
+/// Longest text of a header field.
+pub const FIELD_MAX_CHARS: usize = 200;
+
+/// A header field's value as stored: cleaned text, a date as dd/mm/yyyy, a phone as digits.
+pub fn parse_field(kind: crate::form::FieldKind, t: &str) -> Result<String, FieldError> {
+    use crate::form::FieldKind;
+    let v = clean_text(t);
+    if v.is_empty() {
+        return Err(FieldError::Empty);
+    }
+    match kind {
+        FieldKind::Text if v.chars().count() > FIELD_MAX_CHARS => Err(FieldError::TooLong),
+        FieldKind::Text => Ok(v),
+        FieldKind::Date => parse_date(&v).map(format_date).ok_or(FieldError::BadDate),
+        FieldKind::Phone => Phone::parse(&v)
+            .map(|p| p.as_str().to_owned())
+            .ok_or(FieldError::BadPhone),
+    }
+}
+
 /// Trims and NFC-normalises user text so it compares with the seed's text.
+/// Characters that show nothing (zero-width spaces and joiners, the BOM, soft hyphens) are
+/// dropped, so a text made only of them is empty.
 pub fn clean_text(s: &str) -> String {
-    s.trim().nfc().collect()
+    let visible: String = s
+        .chars()
+        .filter(
+            |c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'),
+        )
+        .collect();
+    visible.trim().nfc().collect()
 }
 
 /// Characters allowed in a Telegram start payload.
@@ -214,6 +276,37 @@ pub fn parse_invite_code(s: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn huge_and_non_finite_figures_are_refused_with_the_column_maximum() {
+        assert_eq!(
+            Figure::parse("99999999999999999999", ValueKind::Count),
+            Err(FigureError::TooLarge(1_000_000_000))
+        );
+        let digits = "9".repeat(400);
+        assert_eq!(
+            Figure::parse(&format!("{digits},5"), ValueKind::Avg),
+            Err(FigureError::TooLarge(1_000_000_000))
+        );
+        assert_eq!(
+            Figure::parse_max(&digits, ValueKind::Avg, 100.0),
+            Err(FigureError::TooLarge(100))
+        );
+        assert_eq!(
+            Figure::parse_max("1001", ValueKind::Count, 1000.0),
+            Err(FigureError::TooLarge(1000))
+        );
+        assert_eq!(
+            Figure::parse_max("1000", ValueKind::Count, 1000.0),
+            Ok(Figure::Num(1000.0))
+        );
+    }
+
+    #[test]
+    fn text_of_invisible_characters_only_is_empty() {
+        assert_eq!(clean_text("\u{200B}\u{200C}\u{FEFF} \u{2060}\u{00AD}"), "");
+        assert_eq!(clean_text(" a\u{200B}b "), "ab");
+    }
 
     #[test]
     fn figures_accept_vietnamese_and_english_decimals() {

@@ -22,7 +22,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the Telegram bot (needs TELOXIDE_TOKEN).
+    /// Run the bot on every channel whose token is set (TELOXIDE_TOKEN, ZALO_BOT_TOKEN or both).
     Run,
     /// Chat with the bot in this terminal, on the same database (no token needed).
     Console {
@@ -62,6 +62,14 @@ enum Command {
         /// Include drafts (marked as such), like /tonghop tatca.
         #[arg(long)]
         drafts: bool,
+    },
+    /// Check a unit's filled Excel template (from /mau) and, with --apply, save its values.
+    Import {
+        unit_code: String,
+        file: PathBuf,
+        /// Save the values; without it, only say what would change.
+        #[arg(long)]
+        apply: bool,
     },
     /// Print a single-use invite code for a unit's secretary or a board member.
     Invite {
@@ -150,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", form.summary());
             Ok(())
         }
-        Command::Run => Application::build(settings, Utc::now()).await?.run_telegram().await,
+        Command::Run => Application::build(settings, Utc::now()).await?.run().await,
         Command::Console { name } => {
             let app = Application::build(settings, Utc::now()).await?;
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
@@ -285,17 +293,22 @@ async fn main() -> anyhow::Result<()> {
             if !out.is_empty() {
                 // The same outbox worker as the bot's, under a claim of its own: a running bot
                 // and this command never send the same message twice.
-                match app.telegram_worker(&format!("cli:{}", std::process::id())) {
-                    Ok((worker, outbox)) => {
-                        let per_sec = f64::from(app.settings.max_per_sec.max(1));
-                        let patience = std::time::Duration::from_secs_f64(out.len() as f64 / per_sec * 1.5 + 30.0);
-                        outbox.deliver(out);
-                        worker.drain(patience).await;
-                        println!("sent (a running bot may have sent some of them)");
+                let workers = app.workers(&format!("cli:{}", std::process::id()));
+                if workers.is_empty() {
+                    println!("queued: the running bot sends them (no TELOXIDE_TOKEN or ZALO_BOT_TOKEN here)");
+                } else {
+                    let per_sec = f64::from(app.settings.max_per_sec.min(app.settings.zalo_max_per_sec).max(1));
+                    let patience = std::time::Duration::from_secs_f64(out.len() as f64 / per_sec * 1.5 + 30.0);
+                    let mut drains = Vec::new();
+                    for (worker, outbox) in workers {
+                        // Each worker sends its own channel's rows; all are committed already.
+                        outbox.deliver(out.iter().filter(|d| d.outbox_id.is_some()).cloned().collect());
+                        drains.push(tokio::spawn(worker.drain(patience)));
                     }
-                    Err(_) => {
-                        println!("queued: the running bot sends them (no TELOXIDE_TOKEN here)")
+                    for d in drains {
+                        let _ = d.await;
                     }
+                    println!("sent (a running bot may have sent some of them)");
                 }
             }
             Ok(())
@@ -307,6 +320,23 @@ async fn main() -> anyhow::Result<()> {
             let bytes = chibo_bot::export::build_workbook(&snap)?;
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("{} ({merged} of {} units merged)", out.display(), snap.units.len());
+            Ok(())
+        }
+        Command::Import { unit_code, file, apply } => {
+            let app = Application::build(settings, Utc::now()).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let (report, ok) = app
+                .engine
+                .import_file(&unit_code, &name, &bytes, apply, Utc::now())
+                .await?;
+            println!("{report}");
+            if !ok {
+                bail!("nothing was saved");
+            }
             Ok(())
         }
         Command::Backup { out } => {
@@ -364,7 +394,7 @@ async fn main() -> anyhow::Result<()> {
             let expires = domain::format_date(inv.expires.with_timezone(&app.engine.tz()).date_naive());
             let who = inv
                 .unit_name
-                .unwrap_or_else(|| app.engine.form().committee.board_name.clone());
+                .unwrap_or_else(|| app.engine.form().campaign.board.clone());
             eprintln!("unit: {who}; role: {}; expires: {expires}", inv.role);
             match &app.settings.bot_username {
                 Some(b) => eprintln!("link: https://t.me/{b}?start={}", inv.code),

@@ -32,6 +32,7 @@ pub enum Channel {
     #[default]
     Telegram,
     Console,
+    Zalo,
 }
 
 impl Channel {
@@ -39,6 +40,7 @@ impl Channel {
         match self {
             Channel::Telegram => "telegram",
             Channel::Console => "console",
+            Channel::Zalo => "zalo",
         }
     }
 
@@ -46,8 +48,15 @@ impl Channel {
     pub fn parse(s: &str) -> Channel {
         match s {
             "console" => Channel::Console,
+            "zalo" => Channel::Zalo,
             _ => Channel::Telegram,
         }
+    }
+
+    /// Whether the channel can deliver a file (the board's workbook). Zalo's Bot API sends
+    /// text, photos by URL and stickers only.
+    pub fn sends_documents(self) -> bool {
+        !matches!(self, Channel::Zalo)
     }
 }
 

@@ -184,7 +184,7 @@ impl Scheduler {
             days,
             v.status == ReportStatus::Returned,
             &missing,
-            kind.is_none(),
+            kind.is_none().then_some(self.engine.form().campaign.board.as_str()),
         )
     }
 

@@ -1,5 +1,5 @@
 //! Fidelity of the embedded form (`src/form/kl18_2023.toml`) to the seed letter 1012-CV/HU
-//! and to the reference reading of it (shared/reference/report-structure.md).
+//! and to the reference reading of it (docs/report-structure.md).
 //!
 //! Literal texts (`vi_literal`, or `vi` when there is none) must be found in the seed after
 //! collapsing whitespace; display texts must not carry the seed's known typos.
@@ -590,6 +590,17 @@ fn table_column_counts_match_the_seed_grids() {
 }
 
 #[test]
+fn cell_types_have_short_distinct_button_labels() {
+    let form = Form::embedded();
+    let mut seen = BTreeSet::new();
+    for t in &form.cell_types {
+        let n = t.short.chars().count();
+        assert!(n > 0 && n <= 28, "{}: «{}» has {n} chars", t.code, t.short);
+        assert!(seen.insert(t.short.as_str()), "{}: «{}» repeated", t.code, t.short);
+    }
+}
+
+#[test]
 fn columns_have_phone_labels_kinds_and_weights() {
     let form = Form::embedded();
     for t in &form.tables {
@@ -597,11 +608,21 @@ fn columns_have_phone_labels_kinds_and_weights() {
         for c in &t.columns {
             let n = c.short.chars().count();
             assert!(
-                n > 0 && n <= 28,
-                "{}.{}: short «{}» has {n} chars",
+                n > 0 && n <= 60,
+                "{}.{}: label «{}» has {n} chars",
                 t.id,
                 c.key,
                 c.short
+            );
+            // Written out in full: «CB» reads as cán bộ, «BT», «CM», «SH» not at all.
+            for abbr in ["CB ", "ĐV", "BT:", "LLCT", "CM ", "SH", "XD ", "ĐH"] {
+                assert!(!c.short.contains(abbr), "{}.{}: «{}» abbreviates", t.id, c.key, c.short);
+            }
+            assert!(
+                c.max.is_some_and(|m| m > 0.0),
+                "{}.{}: every column has a sane maximum",
+                t.id,
+                c.key
             );
             assert!(
                 shorts.insert(c.short.as_str()),

@@ -5,6 +5,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
+use super::text_only::{self, Menu};
 use crate::admin;
 use crate::engine::{Button, Channel, ChatRef, Delivery, Document, Engine, Inbound};
 use crate::outbox::port::{Port, PortFuture, SendError};
@@ -44,17 +45,7 @@ impl<W: AsyncWrite + Unpin + Send> ConsoleScreen<W> {
     }
 
     fn message(text: &str, buttons: &[Vec<Button>]) -> String {
-        let mut s = format!("\n🤖 {text}\n");
-        let mut n = 0;
-        for row in buttons {
-            let mut line = Vec::new();
-            for b in row {
-                n += 1;
-                line.push(format!("[{n}] {}", b.label));
-            }
-            s.push_str(&format!("   {}\n", line.join("   ")));
-        }
-        s
+        format!("\n🤖 {text}\n{}", text_only::options_in_rows(buttons))
     }
 }
 
@@ -82,17 +73,48 @@ impl<W: AsyncWrite + Unpin + Send> Port for ConsoleScreen<W> {
     }
     fn send_document<'a>(&'a self, _chat: i64, document: &'a Document, caption: &'a str) -> PortFuture<'a> {
         Box::pin(async move {
-            tokio::fs::write(&document.file_name, &document.bytes)
+            let saved = save_new(&document.file_name, &document.bytes)
                 .await
                 .map_err(|e| SendError::Permanent(format!("saving {}: {e}", document.file_name)))?;
             self.write(&format!(
-                "\n🤖 {caption}\n   📎 đã lưu tệp {} ({} byte)\n",
-                document.file_name,
+                "\n🤖 {caption}\n   📎 đã lưu tệp {saved} ({} byte)\n",
                 document.bytes.len()
             ))
             .await
         })
     }
+}
+
+/// Writes `bytes` to `name`, or to `name (2)`, `name (3)` … when it exists: a file saved
+/// earlier is never overwritten. Returns the name used.
+async fn save_new(name: &str, bytes: &[u8]) -> std::io::Result<String> {
+    use tokio::io::AsyncWriteExt;
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) => (s, format!(".{e}")),
+        None => (name, String::new()),
+    };
+    for n in 1.. {
+        let candidate = if n == 1 {
+            name.to_owned()
+        } else {
+            format!("{stem} ({n}){ext}")
+        };
+        match tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+            .await
+        {
+            Ok(mut f) => {
+                f.write_all(bytes).await?;
+                f.sync_all().await?;
+                return Ok(candidate);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("some name is free")
 }
 
 pub struct Console<R, W> {
@@ -101,10 +123,8 @@ pub struct Console<R, W> {
     reader: R,
     screen: ConsoleScreen<W>,
     clock: fn() -> DateTime<Utc>,
-    /// Button data of the last message, in the numbering shown.
-    buttons: Vec<String>,
-    /// The bot waits for figures: a bare number is data, `#N` presses button N.
-    numeric: bool,
+    /// The options of the last message with buttons, in the numbering shown.
+    menu: Menu,
 }
 
 impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
@@ -117,6 +137,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
             name: name.to_owned(),
             private: true,
             message_id: None,
+            sent_at: None,
         };
         Console {
             engine,
@@ -124,8 +145,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
             reader,
             screen: ConsoleScreen::new(writer),
             clock,
-            buttons: Vec::new(),
-            numeric: false,
+            menu: Menu::default(),
         }
     }
 
@@ -157,12 +177,10 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
                     (None, None) => self.screen.send_text(m.chat_id, &m.text, &m.buttons).await,
                 };
                 shown_ok.map_err(|e| anyhow::anyhow!("{e}"))?;
-                if !m.buttons.is_empty() {
-                    self.numeric = m.numeric;
-                    self.buttons = m.buttons.iter().flatten().map(|b| b.data.clone()).collect();
-                    if self.numeric {
-                        self.print("   (đang nhập số liệu: số gõ vào là số liệu; bấm nút thì gõ #1, #2 …)\n")
-                            .await?;
+                if let Some(menu) = Menu::of(&m.buttons, m.numeric) {
+                    self.menu = menu;
+                    if self.menu.numeric {
+                        self.print(text_only::CONSOLE_NUMERIC_HINT).await?;
                     }
                 }
                 shown.extend(d.outbox_id);
@@ -172,6 +190,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
                     match d.message.channel {
                         Channel::Telegram => "người dùng Telegram",
                         Channel::Console => "người dùng máy",
+                        Channel::Zalo => "người dùng Zalo",
                     },
                     d.message.text.lines().next().unwrap_or_default()
                 ))
@@ -198,12 +217,9 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
         let mut units = store::units(&mut conn).await?;
         drop(conn);
         if units.is_empty() {
-            self.print("Cơ sở dữ liệu chưa có đơn vị nào. Nạp danh sách mẫu các đơn vị của huyện Phong Thổ? (c/k)\n")
+            self.print("Cơ sở dữ liệu chưa có đơn vị nào. Nạp danh sách đơn vị mẫu (19 đơn vị của Phong Thổ, để dùng thử)? Gõ c (có) hoặc k (không):\n")
                 .await?;
-            let Some(ans) = self.read_line().await? else {
-                return Ok(false);
-            };
-            if !ans.trim().to_lowercase().starts_with('c') {
+            if !self.yes_or_no().await? {
                 self.print("Chưa có đơn vị. Nạp danh sách bằng lệnh: chibo-bot units import FILE.csv\n")
                     .await?;
                 return Ok(false);
@@ -219,6 +235,8 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
             let mut conn = self.engine.store().conn().await?;
             units = store::units(&mut conn).await?;
         }
+        // In the order of the imported list, not by code.
+        units.sort_by_key(|u| u.id);
         let mut s = format!(
             "Đồng chí {} chưa đăng ký. Chọn đơn vị để nhập báo cáo (gõ số), gõ 0 để vào vai Ban Tổ chức, hoặc gõ mã mời:\n",
             self.chat.name
@@ -270,14 +288,18 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
         }
     }
 
-    /// The button a typed line presses: `#N` always, a bare `N` unless figures are expected.
-    fn button_number(&self, t: &str) -> Option<usize> {
-        let (digits, explicit) = match t.strip_prefix('#') {
-            Some(d) => (d, true),
-            None => (t, false),
-        };
-        let n: usize = digits.trim().parse().ok()?;
-        ((explicit || !self.numeric) && (1..=self.buttons.len()).contains(&n)).then_some(n)
+    /// Asks until the answer is c (có) or k (không); the end of input is «không».
+    async fn yes_or_no(&mut self) -> anyhow::Result<bool> {
+        loop {
+            let Some(ans) = self.read_line().await? else {
+                return Ok(false);
+            };
+            match ans.trim().to_lowercase().as_str() {
+                "c" | "có" | "co" | "y" | "yes" => return Ok(true),
+                "k" | "không" | "khong" | "n" | "no" => return Ok(false),
+                _ => self.print("Đồng chí gõ c (có) hoặc k (không):\n").await?,
+            }
+        }
     }
 
     /// Runs until end of input or `/thoat`.
@@ -300,10 +322,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
             if matches!(t, "/thoat" | "/exit" | "/quit") {
                 break;
             }
-            let input = match self.button_number(t) {
-                Some(n) => Inbound::Button(self.buttons[n - 1].clone()),
-                None => Inbound::from_text(t),
-            };
+            let input = self.menu.input(t);
             if let Err(e) = self.send(input).await {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "console step failed");
                 self.print(&format!("\n🤖 {}\n", crate::engine::text::TEMPORARY_ERROR))
@@ -312,5 +331,22 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
         }
         self.print("Tạm biệt! Mọi nội dung đã được lưu.\n").await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::save_new;
+
+    #[tokio::test]
+    async fn a_saved_file_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = dir.path().join("tong-hop.xlsx").display().to_string();
+        let first = save_new(&name, b"one").await.unwrap();
+        let second = save_new(&name, b"two").await.unwrap();
+        assert_eq!(first, name);
+        assert!(second.ends_with("tong-hop (2).xlsx"), "{second}");
+        assert_eq!(std::fs::read(&first).unwrap(), b"one");
+        assert_eq!(std::fs::read(&second).unwrap(), b"two");
     }
 }

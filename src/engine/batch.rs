@@ -49,8 +49,19 @@ pub struct Applied {
 /// Work that must wait for the commit (it reads what the batch wrote, or takes long).
 #[derive(Debug, Clone)]
 pub(super) enum After {
-    Export { to: (Channel, i64), drafts: bool },
-    Remind { to: (Channel, i64) },
+    Export {
+        to: (Channel, i64),
+        drafts: bool,
+    },
+    Remind {
+        to: (Channel, i64),
+    },
+    /// A unit's Excel template, with the step's reply as its caption.
+    Template {
+        to: (Channel, i64),
+        unit: i64,
+        caption: String,
+    },
 }
 
 /// What one step decided.
@@ -313,6 +324,10 @@ impl Engine {
                 outbox_id: None,
                 message: self.export_document(to.1, drafts, now).await.via(to.0),
             }],
+            After::Template { to, unit, caption } => vec![Delivery {
+                outbox_id: None,
+                message: self.template_document(to.1, unit, caption).await.via(to.0),
+            }],
             After::Remind { to } => {
                 let sched = crate::reminders::Scheduler::new(self.clone(), self.reminders.clone());
                 match sched.remind_now(now).await {
@@ -377,14 +392,22 @@ impl Engine {
             Inbound::Command { name, args } if name == "start" && !args.is_empty() => Some(args.clone()),
             _ => None,
         };
-        let mut extra = super::StepExtra::default();
+        let mut extra = super::StepExtra {
+            sent_at: chat.sent_at,
+            ..Default::default()
+        };
         let mut after = Vec::new();
         let (next, replies) = match (member, start_code) {
             (None, _) => {
                 member_changed = true;
                 let (next, mut replies) = self.registration(tx, chat, state, &input, now).await?;
-                if removed && next == State::AwaitInvite && replies.iter().all(|r| r.text == text::ASK_INVITE) {
-                    replies = vec![plain(text::MEMBER_REMOVED)];
+                if removed
+                    && next == State::AwaitInvite
+                    && replies
+                        .iter()
+                        .all(|r| r.text == text::ask_invite(&self.form.campaign.board))
+                {
+                    replies = vec![plain(&text::member_removed(&self.form.campaign.board))];
                 }
                 (next, replies)
             }
@@ -416,10 +439,26 @@ impl Engine {
                 }
                 (b.next, b.replies)
             }
-            (Some(m), None) => self.secretary(tx, &m, state, input, now, &mut extra).await?,
+            (Some(m), None) => {
+                let (next, replies) = self.secretary(tx, &m, state, input, now, &mut extra).await?;
+                match extra.template {
+                    // The template is the answer; the reply becomes its caption.
+                    Some(unit) => {
+                        let caption = super::flow::merge(replies).pop().map(|r| r.text).unwrap_or_default();
+                        after.push(After::Template {
+                            to: (chat.channel, chat.chat_id),
+                            unit,
+                            caption,
+                        });
+                        (next, vec![])
+                    }
+                    None => (next, replies),
+                }
+            }
         };
         let mut messages: Vec<Outgoing> = Vec::with_capacity(replies.len() + extra.others.len());
-        for (i, r) in replies.into_iter().enumerate() {
+        // One message per input, whoever sent it.
+        for (i, r) in super::flow::merge(replies).into_iter().enumerate() {
             let edit = if i == 0 && r.edit { chat.message_id } else { None };
             messages.push(Outgoing {
                 numeric: r.numeric,

@@ -188,7 +188,14 @@ impl Engine {
         let days = self.days_left(now);
         let deadline = crate::domain::format_date(self.deadline_day());
         Ok(say(
-            text::board_menu(&self.form.campaign.name, &deadline, days, submitted, total),
+            text::board_menu(
+                &self.form.campaign.board,
+                &self.form.campaign.name,
+                &deadline,
+                days,
+                submitted,
+                total,
+            ),
             menu_buttons(),
         ))
     }
@@ -302,7 +309,7 @@ impl Engine {
                 let vals: Vec<String> = t
                     .columns
                     .iter()
-                    .map(|c| match v.ctx.get(&format!("{}.{}", t.id, c.key), r) {
+                    .map(|c| match v.ctx.answer(&t.answer_key(c, r)) {
                         None => "…".to_owned(),
                         Some(None) => "–".to_owned(),
                         Some(Some(x)) => x.parse::<f64>().map(format_vi).unwrap_or_else(|_| x.clone()),
@@ -402,7 +409,7 @@ impl Engine {
             .map(|s| {
                 Outgoing::new(
                     s.chat_id,
-                    text::returned_to_secretary(&v.unit.name, reason),
+                    text::returned_to_secretary(&v.unit.name, reason, &self.form.campaign.board),
                     vec![vec![
                         btn(text::BTN_REVIEW, Action::Review),
                         btn(text::BTN_MENU, Action::Menu),
@@ -458,7 +465,11 @@ impl Engine {
                     remind: false,
                 });
             }
-            Inbound::Media | Inbound::Edited => {
+            Inbound::Media
+            | Inbound::Edited
+            | Inbound::File { .. }
+            | Inbound::FileTooLarge { .. }
+            | Inbound::FileRef { .. } => {
                 return Ok(BoardStep {
                     next: State::Menu,
                     replies: vec![say(text::MEDIA_REFUSED, vec![]), self.board_menu(tx, now).await?],
@@ -536,6 +547,9 @@ impl Engine {
                 Some(v) => reply(self.progress(v, now)),
                 None => reply(self.progress(&self.unit_views(tx).await?, now)),
             },
+            Action::BoardExport(_) if !m.channel().sends_documents() => {
+                reply(say(super::text_channel::EXPORT_NOT_ON_THIS_CHANNEL, menu_buttons()))
+            }
             Action::BoardExport(drafts) => BoardStep {
                 next: State::Menu,
                 replies: vec![],
@@ -584,7 +598,12 @@ impl Engine {
                         .iter()
                         .filter(|s| s.unreachable_at.is_none())
                         .map(|s| {
-                            Outgoing::new(s.chat_id, text::accepted_to_secretary(&v.unit.name), vec![]).via(s.channel())
+                            Outgoing::new(
+                                s.chat_id,
+                                text::accepted_to_secretary(&v.unit.name, &self.form.campaign.board),
+                                vec![],
+                            )
+                            .via(s.channel())
                         })
                         .collect();
                     BoardStep {

@@ -27,6 +27,11 @@ impl UnitCtx {
         self.answers.get(&(key.to_owned(), row.to_owned()))
     }
 
+    /// The stored value of an answer: `None` when never given, `Some(None)` when left blank.
+    pub fn answer(&self, key: &crate::form::AnswerKey) -> Option<&Option<String>> {
+        self.get(&key.key(), key.row())
+    }
+
     pub fn text(&self, key: &str) -> Option<&str> {
         self.get(key, "").and_then(|v| v.as_deref()).filter(|s| !s.is_empty())
     }
@@ -138,8 +143,7 @@ pub fn row_findings(form: &Form, ctx: &UnitCtx, row: &str) -> Vec<Finding> {
             continue;
         }
         for (i, c) in t.columns.iter().enumerate() {
-            let key = format!("{}.{}", t.id, c.key);
-            if !matches!(ctx.get(&key, row), Some(None)) {
+            if !matches!(ctx.answer(&t.answer_key(c, row)), Some(None)) {
                 continue;
             }
             let allowed = c

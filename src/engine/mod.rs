@@ -6,6 +6,7 @@ pub mod board;
 pub mod check;
 pub mod export_args;
 pub mod flow;
+pub mod import;
 /// The message types, where the engine's code has always found them.
 pub mod reply {
     pub use crate::message::*;
@@ -14,6 +15,7 @@ pub mod state;
 #[cfg(test)]
 mod tests;
 pub mod text;
+pub mod text_channel;
 pub mod views;
 
 use std::collections::HashMap;
@@ -33,9 +35,13 @@ use flow::{Env, Input, Write};
 pub use reply::{Button, Channel, Delivery, Document, Outgoing, Reply};
 use state::{Action, State};
 
-/// What a step produces besides its replies.
+/// What a step knows and produces besides its input and replies.
 #[derive(Debug, Default)]
 pub(crate) struct StepExtra {
+    /// When the platform says the input was sent.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Send this unit's Excel template after the commit.
+    pub template: Option<i64>,
     /// Messages to other chats (the board, told of a submission).
     pub others: Vec<Outgoing>,
     /// The unit whose report the step changed (marked started with the batch).
@@ -53,6 +59,8 @@ pub struct ChatRef {
     pub private: bool,
     /// The message whose button was pressed, for in-place edits.
     pub message_id: Option<i32>,
+    /// When the platform says the input was sent; `None` where it does not say.
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// An incoming event, already stripped of any platform type.
@@ -66,8 +74,23 @@ pub enum Inbound {
     },
     /// Raw button data.
     Button(String),
-    /// Photo, sticker, voice, document, location …
+    /// Photo, sticker, voice, location … (and a file a channel cannot fetch).
     Media,
+    /// A file sent to the bot, fetched by the channel (at most [`crate::template::MAX_FILE_BYTES`]).
+    File {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// A file too large to fetch.
+    FileTooLarge {
+        name: String,
+    },
+    /// A file the channel has not fetched (yet): reaching the engine, it could not be.
+    FileRef {
+        id: String,
+        name: String,
+        size: u64,
+    },
     /// An earlier message was edited (the answer it gave is not changed by that).
     Edited,
 }
@@ -242,32 +265,33 @@ impl Engine {
             edit: false,
             numeric: false,
         };
+        let board = &self.form.campaign.board;
         let code = match input {
             Inbound::Command { name, args } if name == "start" => {
                 if args.is_empty() {
-                    return Ok((State::AwaitInvite, vec![say(text::ASK_INVITE)]));
+                    return Ok((State::AwaitInvite, vec![say(&text::ask_invite(board))]));
                 }
                 args.clone()
             }
             Inbound::Text(t) if state == State::AwaitInvite || domain::parse_invite_code(t).is_some() => t.clone(),
-            _ => return Ok((State::AwaitInvite, vec![say(text::ASK_INVITE)])),
+            _ => return Ok((State::AwaitInvite, vec![say(&text::ask_invite(board))])),
         };
         let Some(code) = domain::parse_invite_code(&code) else {
             return Ok((State::AwaitInvite, vec![say(text::NOT_A_CODE)]));
         };
         let Some(inv) = store::invite(tx, code).await? else {
-            return Ok((State::AwaitInvite, vec![say(text::INVITE_UNKNOWN)]));
+            return Ok((State::AwaitInvite, vec![say(&text::invite_unknown(board))]));
         };
         if inv.used_at.is_some() {
-            return Ok((State::AwaitInvite, vec![say(text::INVITE_USED)]));
+            return Ok((State::AwaitInvite, vec![say(&text::invite_used(board))]));
         }
         let expires = store::parse_ts(&inv.expires_at).unwrap_or(now);
         if expires <= now {
             let d = domain::format_date(expires.with_timezone(&self.tz).date_naive());
-            return Ok((State::AwaitInvite, vec![say(&text::invite_expired(&d))]));
+            return Ok((State::AwaitInvite, vec![say(&text::invite_expired(&d, board))]));
         }
         let Some(user) = chat.user_id else {
-            return Ok((State::AwaitInvite, vec![say(text::INVITE_UNKNOWN)]));
+            return Ok((State::AwaitInvite, vec![say(&text::invite_unknown(board))]));
         };
         let member_id = store::upsert_member(
             tx,
@@ -283,7 +307,7 @@ impl Engine {
         store::use_invite(tx, code, member_id, now).await?;
         let member = store::member_by_user(tx, user).await?.context("member just saved")?;
         if member.is_board() {
-            let mut replies = vec![say(&text::welcome_board(&chat.name))];
+            let mut replies = vec![say(&text::welcome_board(&chat.name, board))];
             let menu = Inbound::Command {
                 name: "menu".into(),
                 args: String::new(),
@@ -296,14 +320,15 @@ impl Engine {
             None => None,
         };
         let unit_name = unit.map(|u| u.name).unwrap_or_default();
+        // Straight on with the report: the cell types first (or wherever it stands).
         let mut extra = StepExtra::default();
-        let menu = Inbound::Command {
-            name: "menu".into(),
+        let go = Inbound::Command {
+            name: "tieptuc".into(),
             args: String::new(),
         };
-        let (next, mut replies) = self.secretary(tx, &member, State::Menu, menu, now, &mut extra).await?;
+        let (next, mut replies) = self.secretary(tx, &member, State::Menu, go, now, &mut extra).await?;
         replies.insert(0, say(&text::welcome_secretary(&chat.name, &unit_name)));
-        Ok((next, replies))
+        Ok((next, flow::merge(replies)))
     }
 
     // ------------------------------------------------------------ secretary
@@ -391,6 +416,27 @@ impl Engine {
         extra: &mut StepExtra,
     ) -> Result<(State, Vec<Reply>), EngineError> {
         let unit_id = m.unit_id.context("secretary without unit")?;
+        // Files and their confirmation are the engine's, not the pure flow's.
+        match &input {
+            Inbound::File { name, bytes } => {
+                return Ok((import::AFTER_FILE, self.upload(tx, m, name, bytes, now).await?));
+            }
+            Inbound::FileTooLarge { name } => return Ok((state, vec![import::unfetched(name, true)])),
+            Inbound::FileRef { name, .. } => return Ok((state, vec![import::unfetched(name, false)])),
+            Inbound::Button(data) => match Action::decode(data) {
+                Some(Action::ImportApply) => {
+                    return Ok((import::AFTER_FILE, self.import_decision(tx, m, true, now, extra).await?));
+                }
+                Some(Action::ImportCancel) => {
+                    return Ok((
+                        import::AFTER_FILE,
+                        self.import_decision(tx, m, false, now, extra).await?,
+                    ));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
         let (ctx, report) = self.unit_ctx(tx, unit_id).await?;
         let env = Env {
             today: now.with_timezone(&self.tz).date_naive(),
@@ -399,6 +445,8 @@ impl Engine {
             past_deadline: now > self.campaign().deadline,
             status: report.status,
             submitted_text: report.submitted_at.map(|t| self.local_text(t)),
+            sent_at: extra.sent_at.map(|t| t.timestamp()),
+            files: m.channel().sends_documents(),
         };
         let input = match input {
             Inbound::Text(t) => Input::Text(t),
@@ -407,7 +455,9 @@ impl Engine {
                 Some(a) => Input::Button(a),
                 None => Input::StaleButton,
             },
-            Inbound::Media => Input::Media,
+            Inbound::Media | Inbound::File { .. } | Inbound::FileTooLarge { .. } | Inbound::FileRef { .. } => {
+                Input::Media
+            }
             Inbound::Edited => Input::Edited,
         };
         let step = flow::step(&self.form, &env, ctx, state, input);
@@ -448,6 +498,7 @@ impl Engine {
                         }
                     }
                 }
+                Write::SendTemplate => extra.template = Some(unit_id),
             }
         }
         store::set_answers(tx, c, unit_id, &answers, Some(m.id), now).await?;

@@ -12,7 +12,14 @@ pub enum State {
     /// Not registered yet; the next text is an invite code.
     AwaitInvite,
     /// Writing a narrative answer; `replace` makes the next message replace the old text.
-    Answer { node: String, replace: bool },
+    /// `prev` is the heading answered just before, which a message the phone split off the
+    /// same answer still belongs to.
+    Answer {
+        node: String,
+        replace: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prev: Option<Prev>,
+    },
     /// Typing one header field (`HD.so`); `guided` walks on to the next field.
     Field { id: String, guided: bool },
     /// A comparing heading whose answer names fewer than two of the unit's cell types.
@@ -33,6 +40,16 @@ pub enum State {
     ConfirmSubmit { second: bool },
     /// A board member returning a unit's report; the next text is the reason.
     BoardReason { unit: String },
+}
+
+/// The heading answered just before, and when that answer was sent (unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prev {
+    pub node: String,
+    pub at: Option<i64>,
+    /// Characters of that message.
+    #[serde(default)]
+    pub len: usize,
 }
 
 impl State {
@@ -64,6 +81,14 @@ pub enum Action {
     Section(String),
     Open(String),
     Done,
+    /// Add to the answer of this heading (the one just answered).
+    Append(String),
+    /// Replace the answer of this heading.
+    Replace(String),
+    /// The full guidance of a heading.
+    Guide(String),
+    /// The full numbered column list of a table row.
+    Columns(String, String),
     Skip,
     Prev,
     Rewrite,
@@ -86,6 +111,12 @@ pub enum Action {
     Help,
     /// Continue where the report stands (first missing item).
     Resume,
+    /// The unit's Excel template.
+    Template,
+    /// Apply the checked file waiting for confirmation.
+    ImportApply,
+    /// Drop it.
+    ImportCancel,
     /// Board: progress of every unit.
     BoardProgress,
     /// Board: the merged workbook; `true` includes drafts.
@@ -107,6 +138,10 @@ impl Action {
             Action::Section(s) => format!("s:{s}"),
             Action::Open(n) => format!("n:{n}"),
             Action::Done => "d".into(),
+            Action::Append(n) => format!("a:{n}"),
+            Action::Replace(n) => format!("rw:{n}"),
+            Action::Guide(n) => format!("g:{n}"),
+            Action::Columns(t, r) => format!("cl:{t}:{r}"),
             Action::Skip => "k".into(),
             Action::Prev => "p".into(),
             Action::Rewrite => "r".into(),
@@ -128,6 +163,9 @@ impl Action {
             Action::SubmitYes => "uy".into(),
             Action::Help => "?".into(),
             Action::Resume => "go".into(),
+            Action::Template => "tpl".into(),
+            Action::ImportApply => "ia".into(),
+            Action::ImportCancel => "ic".into(),
             Action::BoardProgress => "bp".into(),
             Action::BoardExport(false) => "bx".into(),
             Action::BoardExport(true) => "bxa".into(),
@@ -157,6 +195,16 @@ impl Action {
             ("s", Some(a)) if arg_ok(a) => Action::Section(a.into()),
             ("n", Some(a)) if arg_ok(a) => Action::Open(a.into()),
             ("d", None) => Action::Done,
+            ("a", Some(a)) if arg_ok(a) => Action::Append(a.into()),
+            ("rw", Some(a)) if arg_ok(a) => Action::Replace(a.into()),
+            ("g", Some(a)) if arg_ok(a) => Action::Guide(a.into()),
+            ("cl", Some(a)) => {
+                let (t, r) = a.split_once(':')?;
+                if !arg_ok(t) || !arg_ok(r) {
+                    return None;
+                }
+                Action::Columns(t.into(), r.into())
+            }
             ("k", None) => Action::Skip,
             ("p", None) => Action::Prev,
             ("r", None) => Action::Rewrite,
@@ -184,6 +232,9 @@ impl Action {
             ("uy", None) => Action::SubmitYes,
             ("?", None) => Action::Help,
             ("go", None) => Action::Resume,
+            ("tpl", None) => Action::Template,
+            ("ia", None) => Action::ImportApply,
+            ("ic", None) => Action::ImportCancel,
             ("bp", None) => Action::BoardProgress,
             ("bx", None) => Action::BoardExport(false),
             ("bxa", None) => Action::BoardExport(true),
@@ -216,6 +267,10 @@ mod tests {
             Action::Section("III".into()),
             Action::Open("III.2.2.a".into()),
             Action::Done,
+            Action::Append("III.2.2.a".into()),
+            Action::Replace("IV.2.1".into()),
+            Action::Guide("II".into()),
+            Action::Columns("B2".into(), "giaoduc".into()),
             Action::Skip,
             Action::Prev,
             Action::Rewrite,
@@ -237,6 +292,9 @@ mod tests {
             Action::SubmitYes,
             Action::Help,
             Action::Resume,
+            Action::Template,
+            Action::ImportApply,
+            Action::ImportCancel,
             Action::BoardProgress,
             Action::BoardExport(false),
             Action::BoardExport(true),

@@ -1,5 +1,6 @@
-//! Who runs a campaign, as data: the committee's header lines, place, signature and the
-//! name secretaries know its board by; and the report header fields the board reads.
+//! Who runs a campaign, as data: the committee's header lines, place and signature (the name
+//! secretaries know its board by is `campaign.board`); and the report header fields the
+//! board reads.
 
 use serde::Deserialize;
 
@@ -14,8 +15,6 @@ pub struct Committee {
     pub issuer: String,
     /// Place name of the date line: «Phong Thổ» in «Phong Thổ, ngày 15 tháng 12 năm 2023».
     pub place: String,
-    /// The board as secretaries read it in chat: «Ban Tổ chức Huyện ủy».
-    pub board_name: String,
     /// Who the merged report is from, closing its subtitle «(Kèm theo Báo cáo số …, ngày …
     /// của Ban Thường vụ Huyện ủy)».
     pub report_by: String,

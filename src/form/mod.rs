@@ -3,8 +3,10 @@
 
 mod committee;
 pub mod expr;
+mod key;
 
 pub use committee::{Committee, CommitteeSignature, FieldRole};
+pub use key::AnswerKey;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -51,6 +53,9 @@ pub struct CampaignInfo {
     pub letter_number: String,
     /// dd/mm/yyyy
     pub letter_date: String,
+    /// The board the secretaries deal with, as they read it in chat: "Ban Tổ chức Huyện ủy".
+    /// (The committee's own lines, place and signature are in `[committee]`.)
+    pub board: String,
     /// Deadline date, dd/mm/yyyy, Vietnam time.
     pub deadline: String,
     /// Deadline time of day, HH:MM (default 23:59).
@@ -108,6 +113,8 @@ pub struct ReportField {
 pub struct CellType {
     pub code: String,
     pub vi: String,
+    /// A short, distinct label for a phone button: "Thôn, bản", "Trường học".
+    pub short: String,
     pub en: String,
     pub residential: bool,
     /// Words that show an answer speaks of this type ("thôn", "trường"), lower case; used to
@@ -223,8 +230,12 @@ pub struct Column {
     pub vi: String,
     #[serde(default)]
     pub vi_literal: Option<String>,
-    /// Short label for a phone screen.
+    /// Label for a phone screen, written out in full (no abbreviations).
     pub short: String,
+    /// The largest sane value (a count of cells in one unit is never 10^19); larger values
+    /// are refused. Percentages are capped at 100 whatever this says.
+    #[serde(default)]
+    pub max: Option<f64>,
     /// Parent header groups, outermost first (merged cells in the export).
     #[serde(default)]
     pub groups: Vec<String>,
@@ -302,7 +313,6 @@ impl Form {
             ("committee.superior", &c.superior),
             ("committee.issuer", &c.issuer),
             ("committee.place", &c.place),
-            ("committee.board_name", &c.board_name),
             ("committee.report_by", &c.report_by),
             ("committee.signature.on_behalf", &c.signature.on_behalf),
         ] {
@@ -462,7 +472,7 @@ impl Form {
         let c = &self.committee;
         let _ = writeln!(s, "Cấp ủy: {} / {}", c.superior, c.issuer);
         let _ = writeln!(s, "Nơi ghi ngày: {}", c.place);
-        let _ = writeln!(s, "Cơ quan nhận báo cáo: {}", c.board_name);
+        let _ = writeln!(s, "Cơ quan nhận báo cáo: {}", self.campaign.board);
         let name = if c.signature.name.is_empty() {
             "(để trống, ký tay)"
         } else {
@@ -565,6 +575,11 @@ impl Prompt {
 }
 
 impl Table {
+    /// The key of this table's `column` for cell type `cell`.
+    pub fn answer_key(&self, column: &Column, cell: &str) -> AnswerKey {
+        AnswerKey::figure(&self.id, &column.key, cell)
+    }
+
     pub fn literal_title(&self) -> &str {
         self.title_literal.as_deref().unwrap_or(&self.title)
     }
@@ -577,6 +592,22 @@ impl Table {
 impl Column {
     pub fn literal(&self) -> &str {
         self.vi_literal.as_deref().unwrap_or(&self.vi)
+    }
+
+    /// The largest value accepted: the form's `max`, else a bound by kind.
+    pub fn max_value(&self) -> f64 {
+        let by_kind = match self.kind {
+            ValueKind::Count => 100_000.0,
+            ValueKind::Percent => 100.0,
+            ValueKind::Avg => 1_000.0,
+            ValueKind::Hours => 24.0,
+        };
+        let max = self.max.unwrap_or(by_kind);
+        if self.kind == ValueKind::Percent {
+            max.min(100.0)
+        } else {
+            max
+        }
     }
 }
 

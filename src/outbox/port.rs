@@ -40,6 +40,18 @@ pub trait Port: Send + Sync {
     /// The longest text one message may carry; the worker splits longer ones on line breaks.
     fn max_text(&self) -> usize;
     fn send_text<'a>(&'a self, chat: i64, text: &'a str, buttons: &'a [Vec<Button>]) -> PortFuture<'a>;
+    /// [`Port::send_text`] for a message that may wait for figures (`numeric`): a channel
+    /// that shows buttons as numbered options must then tell a figure from a choice.
+    fn send_message<'a>(
+        &'a self,
+        chat: i64,
+        text: &'a str,
+        buttons: &'a [Vec<Button>],
+        numeric: bool,
+    ) -> PortFuture<'a> {
+        let _ = numeric;
+        self.send_text(chat, text, buttons)
+    }
     /// Replaces the text of an earlier message. `Permanent` means it cannot be edited (too
     /// old, deleted): the worker then sends the text as a new message.
     fn edit_text<'a>(&'a self, chat: i64, message_id: i32, text: &'a str, buttons: &'a [Vec<Button>])

@@ -46,7 +46,7 @@ pub(super) async fn send(
                 }
                 Err(e) => return Err(e),
             },
-            None => port.send_text(chat, &parts[i], buttons).await?,
+            None => port.send_message(chat, &parts[i], buttons, m.numeric).await?,
         }
         item.part += 1;
     }

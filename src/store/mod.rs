@@ -11,6 +11,8 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+mod channels;
+mod imports;
 mod inbound;
 mod members;
 pub mod ops;
@@ -20,6 +22,8 @@ mod reports;
 mod units;
 mod views;
 
+pub use channels::*;
+pub use imports::*;
 pub use inbound::*;
 pub use members::*;
 pub use outbox::*;

@@ -360,22 +360,54 @@ pub async fn set_answers(
     by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    set_answers_from(conn, campaign, unit, answers, by, now, Source::Chat).await
+}
+
+/// Where answers came from; the history keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Chat,
+    File,
+    Form,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Chat => "chat",
+            Source::File => "file",
+            Source::Form => "form",
+        }
+    }
+}
+
+/// [`set_answers`] recording where they came from.
+pub async fn set_answers_from(
+    conn: &mut SqliteConnection,
+    campaign: i64,
+    unit: i64,
+    answers: &[(String, String, Option<String>)],
+    by: Option<i64>,
+    now: DateTime<Utc>,
+    source: Source,
+) -> Result<()> {
     if answers.is_empty() {
         return Ok(());
     }
     let rows = serde_json::to_string(answers).context("encoding answers")?;
     sqlx::query(
-        "INSERT INTO answers (campaign_id, unit_id, key, row, value, updated_at, updated_by)
-         SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, ?
+        "INSERT INTO answers (campaign_id, unit_id, key, row, value, updated_at, updated_by, source)
+         SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, ?, ?
          FROM json_each(?) WHERE true
          ON CONFLICT (campaign_id, unit_id, key, row) DO UPDATE SET value = excluded.value,
-         updated_at = excluded.updated_at, updated_by = excluded.updated_by
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by, source = excluded.source
          WHERE answers.value IS NOT excluded.value",
     )
     .bind(campaign)
     .bind(unit)
     .bind(now.timestamp())
     .bind(by)
+    .bind(source.as_str())
     .bind(rows)
     .execute(conn)
     .await

@@ -44,7 +44,7 @@ async fn submit_full_report(bot: &TestBot, chat: i64) {
         bot.say(chat, chat, &format!("/traloi {f} {v}")).await;
     }
     let r = bot.say(chat, chat, "/nop").await;
-    let r = bot.press(chat, chat, last(&r), "Nộp báo cáo").await;
+    let r = bot.press(chat, chat, last(&r), "Nộp ngay").await;
     assert!(joined(&r).contains("Đã nộp báo cáo"), "{}", joined(&r));
 }
 
@@ -198,7 +198,7 @@ async fn a_returned_report_is_corrected_resubmitted_and_accepted() {
     let r = bot.say(201, 201, "/traloi III.4 Đã kiểm tra 4 cuộc.").await;
     assert!(joined(&r).contains("Đã lưu mục III.4"), "{}", joined(&r));
     let r = bot.say(201, 201, "/nop").await;
-    bot.press(201, 201, last(&r), "Nộp báo cáo").await;
+    bot.press(201, 201, last(&r), "Nộp ngay").await;
     let note = bot
         .fake
         .next_for(BOARD, crate::helpers::WAIT)

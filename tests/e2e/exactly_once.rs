@@ -39,11 +39,12 @@ async fn an_update_delivered_twice_is_applied_once_and_answered_once() {
     );
     assert_eq!(history_count(&bot, "IV.2.1").await, 1);
 
-    // A guided-outline line (answers are appended) delivered twice is stored once.
+    // A guided-outline answer, added to, then delivered twice: stored once.
     let m = bot.say(61, 61, "/decuong").await;
     bot.press(61, 61, last(&m), "Điền tiếp").await;
-    bot.say(61, 61, "Dòng thứ nhất.").await;
+    let m = bot.say(61, 61, "Dòng thứ nhất.").await;
     let first = bot.fake.last_update_id();
+    bot.press(61, 61, last(&m), "Bổ sung mục I.1").await;
     bot.say(61, 61, "Dòng thứ hai.").await;
     bot.fake.redeliver(first);
     assert!(
@@ -73,6 +74,7 @@ fn update(chat: i64, id: i64, text: &str) -> Update {
             name: format!("Bí thư {chat}"),
             private: true,
             message_id: None,
+            sent_at: None,
         },
         input: Inbound::from_text(text),
     }

@@ -337,6 +337,24 @@ impl FakeTelegram {
         self.push_user_message(chat, user, false, content)
     }
 
+    /// Queues a document with real content, which the bot can fetch with `getFile` and a
+    /// download from `/file/bot<token>/<file_path>`, as from Telegram.
+    pub fn send_file(&self, chat: i64, user: i64, file_name: &str, bytes: Vec<u8>) -> i64 {
+        let (id, size) = {
+            let mut st = self.lock();
+            let n = st.alloc_file();
+            let id = format!("doc-{n}");
+            let size = bytes.len();
+            st.files.insert(id.clone(), bytes);
+            (id, size)
+        };
+        let content = json!({"document": {
+            "file_id": id, "file_unique_id": format!("u{id}"),
+            "file_name": file_name, "mime_type": mime_for(file_name), "file_size": size,
+        }});
+        self.push_user_message(chat, user, false, content)
+    }
+
     fn push_user_message(&self, chat: i64, user: i64, group: bool, content: Value) -> i64 {
         let id = {
             let mut st = self.lock();
@@ -709,6 +727,8 @@ struct FakeState {
     answered: Vec<String>,
     failures: Vec<Injected>,
     commands: Option<Value>,
+    /// Contents of the files users sent, by file id (served by `getFile` and `/file/…`).
+    files: HashMap<String, Vec<u8>>,
 }
 
 impl FakeState {
@@ -736,6 +756,7 @@ impl FakeState {
             answered: Vec::new(),
             failures: Vec::new(),
             commands: None,
+            files: HashMap::new(),
         }
     }
 
@@ -873,6 +894,16 @@ impl FakeState {
             }
             "getmycommands" => Ok(self.commands.clone().unwrap_or_else(|| json!([]))),
             "answercallbackquery" => self.answer_callback(p),
+            "getfile" => {
+                let id = p.str("file_id").unwrap_or_default();
+                match self.files.get(&id) {
+                    Some(bytes) => Ok(json!({
+                        "file_id": id, "file_unique_id": format!("u{id}"),
+                        "file_size": bytes.len(), "file_path": format!("documents/{id}"),
+                    })),
+                    None => Err(ApiErr::bad_request("invalid file_id")),
+                }
+            }
             "sendmessage" => self.send_message(method, p),
             "senddocument" => self.send_document(method, p),
             "editmessagetext" => self.edit_message_text(method, p),
@@ -1113,6 +1144,15 @@ impl FakeState {
 async fn handle_request(AxumState(shared): AxumState<Arc<Shared>>, req: Request) -> Response {
     let path = percent_decode(req.uri().path());
     let expected = format!("bot{}", FakeTelegram::TOKEN);
+    // File downloads: /file/bot<token>/documents/<file id>.
+    if let Some(rest) = path.strip_prefix(&format!("/file/{expected}/documents/")) {
+        let found = shared.lock().files.get(rest).cloned();
+        shared.activity();
+        return match found {
+            Some(bytes) => (axum::http::StatusCode::OK, bytes).into_response(),
+            None => ApiErr::not_found().into_response(),
+        };
+    }
     let method = match path.strip_prefix('/').and_then(|p| p.split_once('/')) {
         Some((token, method)) if token == expected && !method.is_empty() && !method.contains('/') => {
             canonical_method(method)

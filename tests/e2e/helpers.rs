@@ -27,6 +27,8 @@ pub struct TestBot {
     pub fake: FakeTelegram,
     pub engine: Engine,
     pub dir: TempDir,
+    /// The application, to start another channel on the same engine and database.
+    pub app: Application,
     runtime: TelegramRuntime,
 }
 
@@ -46,6 +48,16 @@ pub async fn spawn_bot() -> TestBot {
 
 /// Starts (or restarts) the bot on an existing folder and fake.
 pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> TestBot {
+    spawn_with(dir, fake, load_sample, |_| {}).await
+}
+
+/// [`spawn_on`] with more settings (another channel's, for instance).
+pub async fn spawn_with(
+    dir: TempDir,
+    fake: FakeTelegram,
+    load_sample: bool,
+    configure: impl FnOnce(&mut Settings),
+) -> TestBot {
     LazyLock::force(&TRACING);
     let mut settings = settings_for(&dir, &fake);
     // Tests send hundreds of messages to one chat; the rate limits are tested on their own.
@@ -54,6 +66,7 @@ pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> Te
     settings.chat_burst = 10_000;
     // Short, so that a slow answer counts as a timeout within a test's patience.
     settings.send_timeout = Duration::from_secs(3);
+    configure(&mut settings);
     let app = Application::build(settings, Utc::now())
         .await
         .expect("application builds");
@@ -73,6 +86,7 @@ pub async fn spawn_on(dir: TempDir, fake: FakeTelegram, load_sample: bool) -> Te
         fake,
         engine,
         dir,
+        app,
         runtime,
     }
 }
@@ -184,6 +198,13 @@ impl TestBot {
         self.collect(chat, before).await
     }
 
+    /// The user sends a file; returns the bot's messages.
+    pub async fn upload(&self, chat: i64, user: i64, name: &str, bytes: Vec<u8>) -> Vec<Sent> {
+        let before = self.last_outbox_id().await;
+        self.fake.send_file(chat, user, name, bytes);
+        self.collect(chat, before).await
+    }
+
     /// The user presses the button whose label contains `label` on message `on`.
     pub async fn press(&self, chat: i64, user: i64, on: &Sent, label: &str) -> Vec<Sent> {
         let b = on
@@ -236,4 +257,24 @@ pub fn joined(msgs: &[Sent]) -> String {
         .map(|m| m.text_or_caption().to_owned())
         .collect::<Vec<_>>()
         .join("\n---\n")
+}
+
+/// LibreOffice's `soffice`, for the tests that need it. Under CI it must be there (CI
+/// installs it), so its absence fails the test; elsewhere the test is skipped, saying why.
+pub fn libreoffice() -> Option<&'static str> {
+    for cmd in ["soffice", "libreoffice"] {
+        if std::process::Command::new(cmd)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Some(cmd);
+        }
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "LibreOffice is not installed; CI installs it (.ci/run)"
+    );
+    eprintln!("skipped: LibreOffice is not installed (apt-get install libreoffice-calc)");
+    None
 }

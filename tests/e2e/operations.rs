@@ -53,6 +53,7 @@ async fn secretary(bot: &TestBot, unit: &str, chat: i64) -> ChatRef {
         name: format!("Bí thư {unit}"),
         private: true,
         message_id: None,
+        sent_at: None,
     };
     bot.engine
         .handle(

@@ -44,12 +44,14 @@ pub fn poll_bot(token: &str, api_url: Option<url::Url>) -> anyhow::Result<TgBot>
 /// The commands shown in Telegram's menu.
 pub fn command_menu() -> Vec<BotCommand> {
     [
-        ("menu", "Menu chính"),
+        ("menu", "Menu"),
+        ("tieptuc", "Làm tiếp phần còn thiếu"),
         ("decuong", "Điền đề cương báo cáo"),
         ("bieu", "Nhập biểu số liệu"),
         ("thongtin", "Số, ngày báo cáo, người ký, điện thoại"),
         ("kiemtra", "Xem lại: còn thiếu gì, lỗi, cảnh báo"),
         ("nop", "Nộp báo cáo"),
+        ("mau", "Mẫu Excel để điền trên máy tính"),
         ("huy", "Thoát bước đang làm"),
         ("trogiup", "Hướng dẫn và các lệnh"),
     ]
@@ -73,6 +75,7 @@ fn chat_ref(msg: &Message) -> ChatRef {
         name: msg.from.as_ref().map(|u| u.full_name()).unwrap_or_default(),
         private: msg.chat.is_private(),
         message_id: None,
+        sent_at: Some(msg.date),
     }
 }
 
@@ -86,9 +89,15 @@ pub fn translate(update: &TgUpdate) -> Option<(Update, Option<CallbackQueryId>)>
     });
     let (chat, input, callback) = match &update.kind {
         UpdateKind::Message(msg) => {
-            let input = match msg.text() {
-                Some(t) => Inbound::from_text(t),
-                None => Inbound::Media,
+            let input = match (msg.text(), msg.document()) {
+                (Some(t), _) => Inbound::from_text(t),
+                // Fetched by the poller before the batch is applied.
+                (None, Some(d)) => Inbound::FileRef {
+                    id: d.file.id.0.clone(),
+                    name: d.file_name.clone().unwrap_or_else(|| "tep.xlsx".to_owned()),
+                    size: u64::from(d.file.size),
+                },
+                (None, None) => Inbound::Media,
             };
             (chat_ref(msg), input, None)
         }
@@ -103,6 +112,7 @@ pub fn translate(update: &TgUpdate) -> Option<(Update, Option<CallbackQueryId>)>
                 name: q.from.full_name(),
                 private: message.chat().is_private(),
                 message_id: Some(message.id().0),
+                sent_at: None,
             };
             (
                 chat,

@@ -7,13 +7,14 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::Utc;
+use teloxide::net::Download;
 use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, CallbackQueryId, Update as TgUpdate};
+use teloxide::types::{AllowedUpdate, CallbackQueryId, FileId, Update as TgUpdate};
 use tokio::sync::watch;
 
 use super::{CHANNEL, TgBot, translate};
-use crate::engine::{Engine, Outgoing, Update, text};
+use crate::engine::{Engine, Inbound, Outgoing, Update, text};
 use crate::outbox::OutboxHandle;
 use crate::store;
 
@@ -108,8 +109,11 @@ impl Poller {
 
     /// Applies one batch and hands its messages to the sender.
     pub async fn apply(&mut self, updates: &[TgUpdate]) -> Result<(), crate::engine::EngineError> {
-        let (batch, callbacks): (Vec<Update>, Vec<Option<CallbackQueryId>>) =
+        let (mut batch, callbacks): (Vec<Update>, Vec<Option<CallbackQueryId>>) =
             updates.iter().filter_map(translate).unzip();
+        for u in &mut batch {
+            self.fetch_file(u).await;
+        }
         let applied = self.engine.apply(batch.clone(), Utc::now()).await?;
         for u in updates {
             self.apologised.remove(&i64::from(u.id.0));
@@ -138,6 +142,39 @@ impl Poller {
         self.outbox.handover(claimed);
         self.outbox.deliver(rest);
         Ok(())
+    }
+
+    /// Fetches a file sent to the bot, so the engine gets its bytes; one too large is not
+    /// fetched, and one that cannot be fetched reaches the engine as it is (it says so).
+    async fn fetch_file(&self, u: &mut Update) {
+        let Inbound::FileRef { id, name, size } = &u.input else {
+            return;
+        };
+        let max = crate::template::MAX_FILE_BYTES as u64;
+        if *size > max {
+            u.input = Inbound::FileTooLarge { name: name.clone() };
+            return;
+        }
+        let fetched = async {
+            let file = self.bot.get_file(FileId(id.clone())).await?;
+            if u64::from(file.size) > max {
+                return Ok::<_, anyhow::Error>(None);
+            }
+            let mut bytes = Vec::with_capacity(file.size as usize);
+            self.bot.download_file(&file.path, &mut bytes).await?;
+            Ok(Some(bytes))
+        }
+        .await;
+        match fetched {
+            Ok(Some(bytes)) => {
+                u.input = Inbound::File {
+                    name: name.clone(),
+                    bytes,
+                }
+            }
+            Ok(None) => u.input = Inbound::FileTooLarge { name: name.clone() },
+            Err(e) => tracing::warn!(error.message = %e, "could not fetch a file sent to the bot"),
+        }
     }
 
     /// Tells each writer once that their message was not saved yet (it will be applied when
