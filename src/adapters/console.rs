@@ -235,8 +235,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin + Send> Console<R, W> {
             let mut conn = self.engine.store().conn().await?;
             units = store::units(&mut conn).await?;
         }
-        // In the order of the imported list, not by code.
-        units.sort_by_key(|u| u.id);
+        // store::units lists them in the order of the imported list, not by code.
         let mut s = format!(
             "Đồng chí {} chưa đăng ký. Chọn đơn vị để nhập báo cáo (gõ số), gõ 0 để vào vai Ban Tổ chức, hoặc gõ mã mời:\n",
             self.chat.name

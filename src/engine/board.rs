@@ -501,6 +501,10 @@ impl Engine {
                     Ok(a) => {
                         store::set_report_ref(tx, self.campaign().id, a.number.as_deref(), a.date, now).await?;
                         let saved = super::export_args::saved(a.number.as_deref(), a.date);
+                        if !m.channel().sends_documents() {
+                            let text = format!("{saved}\n{}", super::text_channel::EXPORT_NOT_ON_THIS_CHANNEL);
+                            return Ok(reply(say(text, menu_buttons())));
+                        }
                         return Ok(BoardStep {
                             export: Some(a.drafts),
                             ..reply(say(saved, vec![]))

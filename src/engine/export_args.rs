@@ -59,7 +59,7 @@ pub fn saved(number: Option<&str>, date: Option<NaiveDate>) -> String {
     if let Some(d) = date {
         parts.push(format!("ngày {}", crate::domain::format_date(d)));
     }
-    format!("Đã ghi báo cáo tổng hợp {}. Đang gửi tệp tổng hợp.", parts.join(", "))
+    format!("Đã ghi báo cáo tổng hợp {}.", parts.join(", "))
 }
 
 #[cfg(test)]

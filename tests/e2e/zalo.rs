@@ -355,6 +355,14 @@ async fn a_unit_with_one_secretary_on_telegram_and_one_on_zalo_shares_one_report
         "{}",
         all(&r)
     );
+    // The report's number and date are kept from Zalo too, and it says where the file is.
+    let r = b.say(BOARD, "/tonghop so 25-BC/HU ngay 15/12/2023").await;
+    assert!(
+        all(&r).contains("Đã ghi báo cáo tổng hợp số 25-BC/HU, ngày 15/12/2023.")
+            && all(&r).contains("chỉ có trên Telegram"),
+        "{}",
+        all(&r)
+    );
     let r = b.say(BOARD, "/duyet mgso").await;
     assert!(all(&r).contains("Mường So"), "{}", all(&r));
     let to_zalo = b.zalo.next_for(SEC2, WAIT).await.expect("the Zalo secretary is told");
