@@ -88,6 +88,8 @@ enum Row {
         u: usize,
         k: usize,
         height: f64,
+        /// The answer fits one row: written as it is, never split.
+        whole: bool,
     },
     NoUnits,
     Missing,
@@ -170,13 +172,17 @@ pub(super) fn write(ws: &mut Worksheet, st: &Styles, s: &ExportSnapshot, cov: &C
         if plan.breaks_before(line) {
             breaks.push(row);
         }
-        if let Row::Answer { n, u, .. } = *r
-            && pieces.as_ref().is_none_or(|(at, _)| *at != (n, u))
-        {
-            let text = sh.answer(sh.merged[u], &s.form.outline[n]);
-            pieces = Some(((n, u), chunks(text, g.text_width())));
-        }
-        let piece = pieces.as_ref().map_or(&[][..], |(_, p)| &p[..]);
+        let piece = match *r {
+            Row::Answer { n, u, whole: true, .. } => sh.answer(sh.merged[u], &s.form.outline[n]),
+            Row::Answer { n, u, k, .. } => {
+                if pieces.as_ref().is_none_or(|(at, _)| *at != (n, u)) {
+                    let text = sh.answer(sh.merged[u], &s.form.outline[n]);
+                    pieces = Some(((n, u), chunks(text, g.text_width())));
+                }
+                pieces.as_ref().map_or("", |(_, p)| p[k].as_str())
+            }
+            _ => "",
+        };
         sh.write_row(ws, row, r, plan.continues(line), piece)?;
         row += 1;
     }
@@ -210,12 +216,27 @@ impl Sheet<'_> {
             }
             for (u, unit) in self.merged.iter().enumerate() {
                 let name = self.name_heights[u];
-                let pieces = chunks(self.answer(unit, node), self.g.text_width());
+                let text = self.answer(unit, node);
+                // Most answers fit one row: measured once, not split.
+                let lines = style::wrapped_lines(text, self.g.text_width(), FONT_SIZE, false);
+                if lines <= max_lines() {
+                    let height = style::lines_height(lines, FONT_SIZE).max(name);
+                    out.push(Row::Answer {
+                        n,
+                        u,
+                        k: 0,
+                        height,
+                        whole: true,
+                    });
+                    continue;
+                }
+                let pieces = chunks(text, self.g.text_width());
                 out.extend(pieces.iter().enumerate().map(|(k, p)| Row::Answer {
                     n,
                     u,
                     k,
                     height: style::text_height(p, self.g.text_width(), FONT_SIZE, false).max(name),
+                    whole: false,
                 }));
             }
             if !self.missing.is_empty() {
@@ -254,15 +275,8 @@ impl Sheet<'_> {
         }
     }
 
-    /// Writes one row; `pieces` is the split answer when it is an answer row.
-    fn write_row(
-        &self,
-        ws: &mut Worksheet,
-        row: u32,
-        r: &Row,
-        continued: bool,
-        pieces: &[String],
-    ) -> Result<(), XlsxError> {
+    /// Writes one row; `piece` is its part of the answer when it is an answer row.
+    fn write_row(&self, ws: &mut Worksheet, row: u32, r: &Row, continued: bool, piece: &str) -> Result<(), XlsxError> {
         let (st, g, form) = (self.st, &self.g, &self.s.form);
         ws.set_row_height(row, self.height(r))?;
         match *r {
@@ -292,7 +306,7 @@ impl Sheet<'_> {
                     let name = format!("{} {CONTINUED}", unit_title(unit));
                     ws.write_string_with_format(row, 1, name, &st.bold_wrap_top)?;
                 }
-                ws.write_string_with_format(row, 2, &pieces[k], &st.wrap_top)?;
+                ws.write_string_with_format(row, 2, piece, &st.wrap_top)?;
             }
             Row::NoUnits => span(ws, (row, 0), (row, g.last_col), NO_UNITS, &st.subtitle)?,
             Row::Missing => span(ws, (row, 0), (row, g.last_col), &self.missing, &st.coverage)?,
