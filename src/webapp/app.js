@@ -2,15 +2,39 @@
 // chat's rules; this page checks types and ranges as the secretary types, in Vietnamese.
 "use strict";
 
-const tg = window.Telegram && window.Telegram.WebApp;
+let tg = null;
 
-// Telegram passes the launch data to the page; without telegram-web-app.js (tests, no
-// internet) it is read from the launch parameters in the address.
+// Telegram passes the launch data in the address (`#tgWebAppData=…`); telegram-web-app.js
+// reads the same, so the page does not wait for that script (tests have no internet).
 function initData() {
-  if (tg && tg.initData) return tg.initData;
   const hash = new URLSearchParams(location.hash.slice(1));
   return hash.get("tgWebAppData") || new URLSearchParams(location.search).get("tgWebAppData") || "";
 }
+
+// Telegram's colours, from the launch parameters, as the --tg-theme-* variables.
+function applyTheme() {
+  const raw = new URLSearchParams(location.hash.slice(1)).get("tgWebAppThemeParams");
+  if (!raw) return;
+  try {
+    for (const [k, v] of Object.entries(JSON.parse(raw))) {
+      document.documentElement.style.setProperty("--tg-theme-" + k.replace(/_/g, "-"), v);
+    }
+  } catch (_) { /* no theme: the defaults stay */ }
+}
+
+// When telegram-web-app.js has loaded: its main button «Lưu» replaces the page's own.
+window.chiboTelegramReady = function () {
+  tg = window.Telegram && window.Telegram.WebApp;
+  if (!tg) return;
+  tg.ready();
+  tg.expand();
+  if (view && !view.locked) {
+    tg.MainButton.setText("Lưu");
+    tg.MainButton.show();
+    tg.MainButton.onClick(doSave);
+    document.getElementById("save").hidden = true;
+  }
+};
 
 const INIT = initData();
 const inputs = []; // { key, row, kind, max, blank, el, err, original }
@@ -122,18 +146,8 @@ function render(v) {
     form.append(box);
   }
   renderWarnings(v.warnings || []);
-  const save = document.getElementById("save");
-  save.hidden = v.locked;
-  if (tg) {
-    tg.ready();
-    tg.expand();
-    if (!v.locked) {
-      tg.MainButton.setText("Lưu");
-      tg.MainButton.show();
-      tg.MainButton.onClick(doSave);
-      save.hidden = true;
-    }
-  }
+  document.getElementById("save").hidden = v.locked;
+  if (window.Telegram && window.Telegram.WebApp) window.chiboTelegramReady();
 }
 
 function renderWarnings(list) {
@@ -227,6 +241,7 @@ async function doSave() {
 }
 
 async function start() {
+  applyTheme();
   document.getElementById("save").addEventListener("click", doSave);
   if (!INIT) {
     document.getElementById("sub").textContent = "Hãy mở biểu mẫu từ nút «📝 Mở biểu mẫu» trong cuộc trò chuyện với bot.";
