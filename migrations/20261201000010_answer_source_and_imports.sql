@@ -33,3 +33,10 @@ CREATE TABLE imports (
     cancelled_at  INTEGER
 );
 CREATE INDEX imports_unit ON imports (campaign_id, unit_id);
+
+-- Saves from the web form, by their idempotency key: a save sent twice is applied once.
+CREATE TABLE web_saves (
+    key        TEXT    PRIMARY KEY,
+    member_id  INTEGER NOT NULL REFERENCES members (id),
+    saved_at   INTEGER NOT NULL                 -- UTC, seconds since 1970
+) WITHOUT ROWID;

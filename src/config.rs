@@ -68,6 +68,9 @@ pub struct Settings {
     pub zalo_max_per_sec: u32,
     pub zalo_max_per_sec_chat: u32,
     pub zalo_chat_burst: u32,
+    /// `WEBAPP_LISTEN` and `WEBAPP_PUBLIC_URL`: serve the report form (a Telegram Mini App)
+    /// on this address, reached by users at this HTTPS address (normally a reverse proxy).
+    pub webapp: Option<(SocketAddr, Url)>,
 }
 
 /// The reminder schedule, in the campaign's time zone.
@@ -124,6 +127,7 @@ impl Settings {
             zalo_max_per_sec: 5,
             zalo_max_per_sec_chat: 1,
             zalo_chat_burst: 3,
+            webapp: None,
         }
     }
 
@@ -198,7 +202,31 @@ impl Settings {
             bail!("TELEGRAM_MAX_PER_SEC and TELEGRAM_MAX_PER_SEC_CHAT must be at least 1");
         }
         s.read_zalo(var)?;
+        s.read_webapp(var)?;
         Ok(s)
+    }
+
+    /// The web form's settings (`WEBAPP_*`): both or neither.
+    fn read_webapp(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        match (var("WEBAPP_LISTEN"), var("WEBAPP_PUBLIC_URL")) {
+            (Some(l), Some(u)) => {
+                let addr: SocketAddr = l
+                    .parse()
+                    .with_context(|| format!("WEBAPP_LISTEN «{l}» must be an address and port, e.g. 127.0.0.1:8080"))?;
+                let url = Url::parse(&u).with_context(|| format!("WEBAPP_PUBLIC_URL «{u}» is not a URL"))?;
+                let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost"));
+                if url.scheme() != "https" && !local {
+                    bail!("WEBAPP_PUBLIC_URL must be https:// (Telegram opens only HTTPS pages)");
+                }
+                self.webapp = Some((addr, url));
+            }
+            (Some(_), None) => {
+                bail!("WEBAPP_LISTEN is set without WEBAPP_PUBLIC_URL: set the HTTPS address users reach")
+            }
+            (None, Some(_)) => bail!("WEBAPP_PUBLIC_URL is set without WEBAPP_LISTEN: set the address to listen on"),
+            (None, None) => {}
+        }
+        Ok(())
     }
 
     /// The Zalo settings (`ZALO_*`).

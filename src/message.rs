@@ -8,6 +8,29 @@ pub struct Button {
     pub label: String,
     /// Encoded `crate::engine::state::Action`.
     pub data: String,
+    /// Opens this web page inside the chat instead (Telegram's Mini App); channels without
+    /// web pages leave such a button out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_app: Option<String>,
+}
+
+impl Button {
+    pub fn new(label: impl Into<String>, data: impl Into<String>) -> Button {
+        Button {
+            label: label.into(),
+            data: data.into(),
+            web_app: None,
+        }
+    }
+
+    /// A button that opens `url` as a Mini App.
+    pub fn web_app(label: impl Into<String>, url: impl Into<String>) -> Button {
+        Button {
+            label: label.into(),
+            data: String::new(),
+            web_app: Some(url.into()),
+        }
+    }
 }
 
 /// One message to the chat the input came from.

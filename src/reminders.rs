@@ -189,10 +189,10 @@ impl Scheduler {
     }
 
     fn resume_buttons() -> Vec<Vec<Button>> {
-        vec![vec![Button {
-            label: text::BTN_CONTINUE.to_owned(),
-            data: Action::Resume.encode(),
-        }]]
+        vec![vec![Button::new(
+            text::BTN_CONTINUE.to_owned(),
+            Action::Resume.encode(),
+        )]]
     }
 
     /// Reminds every unit not yet submitted for `moment` (a key), recording each once.

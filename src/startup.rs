@@ -26,6 +26,9 @@ pub struct Application {
 pub struct TelegramRuntime {
     pub bot: TgBot,
     pub outbox: OutboxHandle,
+    /// Where the web form listens, when it is served.
+    pub web_addr: Option<std::net::SocketAddr>,
+    web: Option<JoinHandle<anyhow::Result<()>>>,
     stop: watch::Sender<bool>,
     poller: JoinHandle<anyhow::Result<()>>,
     sender: JoinHandle<()>,
@@ -61,6 +64,10 @@ impl Application {
             .await
             .context("starting the engine")?
             .with_reminders(settings.reminders.clone());
+        let engine = match &settings.webapp {
+            Some((_, url)) => engine.with_webapp(url.as_str()),
+            None => engine,
+        };
         Ok(Application { settings, engine })
     }
 
@@ -218,10 +225,27 @@ impl Application {
             .engine
             .clone()
             .with_presend(Channel::Telegram, BOT_OWNER, Policy::default().claim_for);
+        let (web_addr, web) = match &self.settings.webapp {
+            Some((listen, url)) => {
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("binding the web form to {listen} (WEBAPP_LISTEN)"))?;
+                let addr = listener.local_addr()?;
+                telegram::register_menu_button(&bot, url).await;
+                let app = crate::webapp::WebApp::new(self.engine.clone(), &self.token()?, Some(outbox.clone()));
+                (
+                    Some(addr),
+                    Some(tokio::spawn(crate::webapp::serve(listener, app, stopped.clone()))),
+                )
+            }
+            None => (None, None),
+        };
         let poller = tokio::spawn(Poller::new(engine, poll_bot, outbox.clone()).run(stopped));
         Ok(TelegramRuntime {
             bot,
             outbox,
+            web_addr,
+            web,
             stop,
             poller,
             sender,
@@ -344,17 +368,24 @@ impl ZaloRuntime {
 impl TelegramRuntime {
     /// Waits until one of the Telegram tasks ends (they run until stopped).
     async fn ended(&mut self) -> (&'static str, Result<String, tokio::task::JoinError>) {
-        first_ended(
-            ("the Telegram poller", &mut self.poller),
-            &mut self.sender,
-            self.reminders.as_mut(),
-        )
-        .await
+        let web = async {
+            match self.web.as_mut() {
+                Some(h) => h.await.map(|r| format!("{r:?}")),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = first_ended(("the Telegram poller", &mut self.poller), &mut self.sender, self.reminders.as_mut()) => r,
+            r = web => ("the web form server", r),
+        }
     }
 
     /// Stops polling after the batch in flight; the worker finishes the sends in flight.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
+        if let Some(w) = self.web {
+            let _ = w.await;
+        }
         if !self.poller.is_finished() {
             match self.poller.await {
                 Ok(Err(e)) => tracing::error!(error.message = %e, "the poller failed"),

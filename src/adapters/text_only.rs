@@ -20,7 +20,7 @@ impl Menu {
     /// The menu a message shows, or `None` when it has no buttons (a message without buttons
     /// leaves the earlier options in force, as on Telegram where old buttons stay pressable).
     pub fn of(buttons: &[Vec<Button>], numeric: bool) -> Option<Menu> {
-        let data: Vec<String> = buttons.iter().flatten().map(|b| b.data.clone()).collect();
+        let data: Vec<String> = pressable(buttons).map(|b| b.data.clone()).collect();
         (!data.is_empty()).then_some(Menu { buttons: data, numeric })
     }
 
@@ -51,17 +51,25 @@ pub fn may_press(typed: &str) -> bool {
     !digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The buttons a text-only channel can offer: a web page button (Telegram's Mini App) has
+/// no text equivalent and is left out.
+fn pressable(buttons: &[Vec<Button>]) -> impl Iterator<Item = &Button> {
+    buttons.iter().flatten().filter(|b| b.web_app.is_none())
+}
+
 /// The console's layout: each row of buttons on one line, `[1] …   [2] …`.
 pub fn options_in_rows(buttons: &[Vec<Button>]) -> String {
     let mut s = String::new();
     let mut n = 0;
     for row in buttons {
         let mut line = Vec::new();
-        for b in row {
+        for b in row.iter().filter(|b| b.web_app.is_none()) {
             n += 1;
             line.push(format!("[{n}] {}", b.label));
         }
-        s.push_str(&format!("   {}\n", line.join("   ")));
+        if !line.is_empty() {
+            s.push_str(&format!("   {}\n", line.join("   ")));
+        }
     }
     s
 }
@@ -70,7 +78,7 @@ pub fn options_in_rows(buttons: &[Vec<Button>]) -> String {
 /// how to choose. An option the text already lists under its number (`3. Cơ quan`) is not
 /// repeated.
 pub fn render_for_phone(text: &str, buttons: &[Vec<Button>], numeric: bool) -> String {
-    let labels: Vec<&str> = buttons.iter().flatten().map(|b| b.label.as_str()).collect();
+    let labels: Vec<&str> = pressable(buttons).map(|b| b.label.as_str()).collect();
     if labels.is_empty() {
         return text.to_owned();
     }
@@ -100,10 +108,7 @@ mod tests {
     use super::*;
 
     fn b(label: &str, data: &str) -> Button {
-        Button {
-            label: label.into(),
-            data: data.into(),
-        }
+        Button::new(label, data)
     }
 
     #[test]

@@ -30,10 +30,7 @@ pub(crate) struct BoardStep {
 }
 
 fn btn(label: &str, a: Action) -> Button {
-    Button {
-        label: label.to_owned(),
-        data: a.encode(),
-    }
+    Button::new(label.to_owned(), a.encode())
 }
 
 fn say(text: impl Into<String>, buttons: Vec<Vec<Button>>) -> Reply {

@@ -83,8 +83,24 @@ impl Engine {
         by: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
+        self.apply_changes_as(conn, unit, changes, by, now, Source::File).await
+    }
+
+    /// [`Self::apply_changes`] from a given source (a file, the web form).
+    pub async fn apply_changes_as(
+        &self,
+        conn: &mut SqliteConnection,
+        unit: i64,
+        changes: &[Change],
+        by: Option<i64>,
+        now: DateTime<Utc>,
+        source: Source,
+    ) -> Result<(), EngineError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
         let c = self.campaign().id;
-        store::set_answers_from(conn, c, unit, changes, by, now, Source::File).await?;
+        store::set_answers_from(conn, c, unit, changes, by, now, source).await?;
         let mut cleared: Vec<(String, Option<String>)> = Vec::new();
         for (key, row, _) in changes {
             let table = self.form.column(key).map(|(t, _)| t.id.clone());
@@ -266,10 +282,7 @@ fn say(text: impl Into<String>, buttons: Vec<Vec<Button>>) -> Reply {
 }
 
 fn btn(label: &str, a: Action) -> Button {
-    Button {
-        label: label.to_owned(),
-        data: a.encode(),
-    }
+    Button::new(label.to_owned(), a.encode())
 }
 
 fn resume_row() -> Vec<Button> {

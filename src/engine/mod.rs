@@ -7,6 +7,7 @@ pub mod check;
 pub mod export_args;
 pub mod flow;
 pub mod import;
+pub mod web;
 /// The message types, where the engine's code has always found them.
 pub mod reply {
     pub use crate::message::*;
@@ -141,6 +142,8 @@ pub struct Engine {
     /// `(channel, owner, how long)`: the sender in this process that a batch's messages of
     /// that channel are claimed for as they are committed (handed over without a claim).
     presend: Option<(Channel, String, chrono::Duration)>,
+    /// The web form's public address, offered to Telegram secretaries as a Mini App button.
+    webapp: Option<String>,
 }
 
 /// The deadline of a form as a UTC instant (the form gives a Vietnam date and time).
@@ -169,11 +172,18 @@ impl Engine {
             campaign: Arc::new(std::sync::RwLock::new(campaign)),
             tz,
             reminders: Default::default(),
+            webapp: None,
             presend: None,
         })
     }
 
     /// Uses this reminder schedule (for `/nhacnho` and the scheduler).
+    /// Offers the web form at `url` (Telegram only).
+    pub fn with_webapp(mut self, url: &str) -> Engine {
+        self.webapp = Some(url.to_owned());
+        self
+    }
+
     pub fn with_reminders(mut self, r: crate::config::ReminderSettings) -> Engine {
         self.reminders = r;
         self
@@ -447,6 +457,7 @@ impl Engine {
             submitted_text: report.submitted_at.map(|t| self.local_text(t)),
             sent_at: extra.sent_at.map(|t| t.timestamp()),
             files: m.channel().sends_documents(),
+            webapp: self.webapp.clone().filter(|_| m.channel() == Channel::Telegram),
         };
         let input = match input {
             Inbound::Text(t) => Input::Text(t),

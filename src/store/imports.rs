@@ -65,6 +65,28 @@ pub async fn create_import(
     Ok(id)
 }
 
+/// Whether a web form save with this idempotency key was applied.
+pub async fn web_save_seen(conn: &mut SqliteConnection, key: &str) -> Result<bool> {
+    let seen: Option<i64> = sqlx::query_scalar("SELECT 1 FROM web_saves WHERE key = ?")
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+        .context("reading a form save key")?;
+    Ok(seen.is_some())
+}
+
+/// Records a web form save as applied, in its transaction.
+pub async fn mark_web_save(conn: &mut SqliteConnection, key: &str, member: i64, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("INSERT INTO web_saves (key, member_id, saved_at) VALUES (?, ?, ?)")
+        .bind(key)
+        .bind(member)
+        .bind(now.timestamp())
+        .execute(conn)
+        .await
+        .context("recording a form save")?;
+    Ok(())
+}
+
 /// The unit's newest import still waiting for a decision.
 pub async fn open_import(conn: &mut SqliteConnection, campaign: i64, unit: i64) -> Result<Option<PendingImport>> {
     sqlx::query_as(

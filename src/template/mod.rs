@@ -170,6 +170,19 @@ pub fn layout(form: &Form, rows: &[String]) -> Layout {
     l
 }
 
+/// What the input of answer `key` takes.
+pub fn input_kind(form: &Form, key: &AnswerKey) -> Option<InputKind> {
+    match key {
+        AnswerKey::Heading(_) => Some(InputKind::Heading),
+        AnswerKey::Field(id) => form.report_field(id).map(|f| InputKind::Field(f.kind)),
+        AnswerKey::Figure { .. } => form.column(&key.key()).map(|(_, c)| InputKind::Figure {
+            kind: c.kind,
+            max: c.max_value(),
+            blank: c.blank_when.is_some(),
+        }),
+    }
+}
+
 /// The cell types of `rows` that have a row in table `t`, in the form's order.
 fn table_rows(form: &Form, t: &crate::form::Table, rows: &[String]) -> Vec<String> {
     form.cell_types

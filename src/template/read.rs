@@ -149,6 +149,13 @@ pub fn read(form: &Form, bytes: &[u8]) -> Result<Filled, Refusal> {
     Ok(out)
 }
 
+/// A value typed in a form field for answer `key`, checked as the chat checks it: `Ok(None)`
+/// when empty (nothing to change), `Ok(Some(v))` with the value to store.
+pub fn value_for(form: &Form, key: &AnswerKey, raw: &str) -> Result<Option<Option<String>>, Problem> {
+    let kind = super::input_kind(form, key).ok_or(Problem::WrongType)?;
+    read_cell(&Data::String(raw.to_owned()), kind, form.campaign.answer_max_chars)
+}
+
 /// `Ok(None)`: the cell is empty (the stored answer stays); `Ok(Some(v))`: the value to store.
 fn read_cell(cell: &Data, kind: InputKind, answer_max: usize) -> Result<Option<Option<String>>, Problem> {
     let text = match cell {

@@ -94,6 +94,8 @@ pub struct Button {
     /// `callback_data`.
     pub data: Option<String>,
     pub url: Option<String>,
+    /// `web_app.url`: a Mini App button.
+    pub web_app: Option<String>,
 }
 
 /// Something the bot did that a user sees, in the order it happened.
@@ -1610,6 +1612,11 @@ fn inline_buttons(markup: Option<&Value>) -> Vec<Vec<Button>> {
                         text: field("text").unwrap_or_default(),
                         data: field("callback_data"),
                         url: field("url"),
+                        web_app: b
+                            .get("web_app")
+                            .and_then(|w| w.get("url"))
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
                     }
                 })
                 .collect()

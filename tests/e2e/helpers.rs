@@ -29,7 +29,7 @@ pub struct TestBot {
     pub dir: TempDir,
     /// The application, to start another channel on the same engine and database.
     pub app: Application,
-    runtime: TelegramRuntime,
+    pub runtime: TelegramRuntime,
 }
 
 pub fn settings_for(dir: &TempDir, fake: &FakeTelegram) -> Settings {

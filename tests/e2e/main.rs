@@ -2,6 +2,7 @@
 //! server on 127.0.0.1 and a real SQLite file in a temporary folder.
 
 mod board;
+mod browser;
 mod console;
 mod crash;
 mod delivery;
@@ -18,5 +19,6 @@ mod registration;
 mod reminders;
 mod reporting;
 mod template;
+mod webapp;
 mod xlsx_edit;
 mod zalo;

@@ -60,6 +60,18 @@ pub fn command_menu() -> Vec<BotCommand> {
     .collect()
 }
 
+/// Sets the chat's menu button to open the web form (a failure is logged: the inline button
+/// in the menu still opens it).
+pub async fn register_menu_button(bot: &TgBot, url: &url::Url) {
+    let button = teloxide::types::MenuButton::WebApp {
+        text: "Biểu mẫu".to_owned(),
+        web_app: teloxide::types::WebAppInfo { url: url.clone() },
+    };
+    if let Err(e) = bot.set_chat_menu_button().menu_button(button).await {
+        tracing::warn!(error.message = %e, "could not set the menu button");
+    }
+}
+
 /// Registers the command menu (a failure is logged: the bot works without it).
 pub async fn register_commands(bot: &TgBot) {
     if let Err(e) = bot.set_my_commands(command_menu()).await {

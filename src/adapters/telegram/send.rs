@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use teloxide::prelude::*;
-use teloxide::types::{CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId};
+use teloxide::types::{CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, WebAppInfo};
 use teloxide::{ApiError, RequestError};
 
 use crate::engine::{Button, Channel, Document};
@@ -28,7 +28,10 @@ fn keyboard(buttons: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
     (!buttons.is_empty()).then(|| {
         InlineKeyboardMarkup::new(buttons.iter().map(|row| {
             row.iter()
-                .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
+                .map(|b| match b.web_app.as_deref().and_then(|u| url::Url::parse(u).ok()) {
+                    Some(url) => InlineKeyboardButton::web_app(b.label.clone(), WebAppInfo { url }),
+                    None => InlineKeyboardButton::callback(b.label.clone(), b.data.clone()),
+                })
                 .collect::<Vec<_>>()
         }))
     })

@@ -44,6 +44,8 @@ pub struct Env {
     pub sent_at: Option<i64>,
     /// The channel can carry files (the Excel template).
     pub files: bool,
+    /// The web form's address, where the channel can open it.
+    pub webapp: Option<String>,
 }
 
 /// An input the secretary gave.
@@ -157,10 +159,7 @@ pub fn merge(replies: Vec<Reply>) -> Vec<Reply> {
 }
 
 fn btn(label: impl Into<String>, action: Action) -> Button {
-    Button {
-        label: label.into(),
-        data: action.encode(),
-    }
+    Button::new(label.into(), action.encode())
 }
 
 fn menu_row() -> Vec<Button> {
@@ -515,6 +514,9 @@ impl Flow<'_> {
         rows.push(vec![btn(text::btn_outline(a, at), Action::Outline)]);
         rows.push(vec![btn(text::btn_tables(r, rt), Action::Tables)]);
         rows.push(vec![btn(text::btn_fields(fd, ft), Action::Fields)]);
+        if let Some(url) = self.env.webapp.as_ref().filter(|_| !self.locked()) {
+            rows.push(vec![Button::web_app(text::BTN_WEBAPP, url.clone())]);
+        }
         if self.env.files && !self.locked() {
             rows.push(vec![btn(text::BTN_TEMPLATE, Action::Template)]);
         }

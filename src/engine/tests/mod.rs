@@ -38,6 +38,7 @@ impl Sim {
             submitted_text: None,
             sent_at: None,
             files: true,
+            webapp: None,
         };
         let ctx = UnitCtx {
             unit_name: "Đảng bộ xã Mường So".into(),

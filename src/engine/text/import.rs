@@ -3,6 +3,14 @@
 use crate::template::read::{Problem, Refusal};
 
 pub const BTN_TEMPLATE: &str = "📥 Mẫu Excel";
+pub const BTN_WEBAPP: &str = "📝 Mở biểu mẫu";
+pub const WEB_UNAUTHORIZED: &str =
+    "Phiên mở biểu mẫu không hợp lệ hoặc đã quá 1 giờ. Đồng chí đóng biểu mẫu rồi mở lại từ nút «📝 Mở biểu mẫu».";
+pub const WEB_TOO_FAST: &str = "Đồng chí lưu nhanh quá; chờ vài giây rồi bấm Lưu lại.";
+pub const WEB_NOT_SECRETARY: &str =
+    "Biểu mẫu dành cho bí thư chi bộ đã đăng ký. Đồng chí gửi mã mời cho bot trước, rồi mở lại biểu mẫu.";
+pub const WEB_LOCKED: &str = "Báo cáo đã nộp nên chỉ xem được, không lưu được.";
+pub const WEB_NOTHING_SAVED: &str = "Chưa lưu gì: có ô chưa đúng (ghi chú màu đỏ). Đồng chí sửa rồi bấm Lưu.";
 pub const BTN_IMPORT_APPLY: &str = "✅ Áp dụng";
 pub const BTN_IMPORT_CANCEL: &str = "❌ Hủy";
 pub const TEMPLATE_CAPTION: &str = "📥 Mẫu Excel của đơn vị, đã điền sẵn những gì đã nhập. Đồng chí điền các ô màu vàng trên máy tính, lưu lại rồi gửi tệp vào đây. Bot kiểm tra và hỏi lại trước khi lưu.";
@@ -54,15 +62,23 @@ pub fn file_locked(board: &str) -> String {
 
 /// "Biểu 1, ô E7: phải là số nguyên."
 pub fn cell_error(sheet: &str, cell: &str, p: &Problem, answer_max: usize) -> String {
-    let why = match p {
+    format!("{sheet}, ô {cell}: {}", value_problem(p, answer_max))
+}
+
+/// Why a value is refused: "phải là số nguyên."
+pub fn value_problem(p: &Problem, answer_max: usize) -> String {
+    match p {
         Problem::Figure(e) => super::figure_error(e),
         Problem::BlankNotAllowed => super::BLANK_NOT_ALLOWED.to_owned(),
         Problem::Formula => "có công thức; chỉ gõ số.".to_owned(),
         Problem::WrongType => "không đúng kiểu; chỉ gõ số hoặc chữ.".to_owned(),
         Problem::Field(e) => super::field_error(e).to_owned(),
         Problem::TooLong(n) => format!("dài {n} ký tự, quá {answer_max} ký tự."),
-    };
-    format!("{sheet}, ô {cell}: {why}")
+    }
+}
+
+pub fn web_saved(figures: usize, answers: usize) -> String {
+    format!("💾 Đã lưu từ biểu mẫu: {figures} số liệu, {answers} mục.")
 }
 
 pub fn file_cells_wrong(name: &str, errors: &[String]) -> String {
