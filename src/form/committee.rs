@@ -52,3 +52,53 @@ pub enum FieldRole {
     /// The phone number to call about it.
     Phone,
 }
+
+impl Committee {
+    /// Every line the merged sheets print must be there.
+    pub(super) fn validate(&self) -> Result<(), String> {
+        for (what, v) in [
+            ("committee.superior", &self.superior),
+            ("committee.issuer", &self.issuer),
+            ("committee.place", &self.place),
+            ("committee.report_by", &self.report_by),
+            ("committee.signature.on_behalf", &self.signature.on_behalf),
+        ] {
+            if v.trim().is_empty() {
+                return Err(format!("chưa ghi «{what}»"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Its lines in `form check`, with the board's name as secretaries read it.
+    pub(super) fn summary(&self, board: &str) -> String {
+        let sig = &self.signature;
+        let name = if sig.name.is_empty() {
+            "(để trống, ký tay)"
+        } else {
+            &sig.name
+        };
+        let mut s = format!(
+            "Cấp ủy: {} / {}\nNơi ghi ngày: {}\nCơ quan nhận báo cáo: {board}\nKý: {} / {} / {name}\n",
+            self.superior, self.issuer, self.place, sig.on_behalf, sig.title
+        );
+        if !self.recipients.is_empty() {
+            s.push_str(&format!("Nơi nhận: {}\n", self.recipients.join(" | ")));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::form::{DEFAULT_FORM_TOML, Form};
+
+    #[test]
+    fn a_form_without_the_committees_lines_is_refused() {
+        let text = DEFAULT_FORM_TOML.replace("superior = \"ĐẢNG BỘ TỈNH LAI CHÂU\"", "superior = \" \"");
+        let err = Form::parse(&text).expect_err("refused").to_string();
+        assert!(err.contains("committee.superior"), "{err}");
+        let text = DEFAULT_FORM_TOML.replace("[committee]", "[committe]");
+        assert!(Form::parse(&text).is_err(), "a misspelt table is refused, not ignored");
+    }
+}

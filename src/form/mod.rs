@@ -308,18 +308,7 @@ impl Form {
         if self.cell_types.is_empty() {
             return bad("chưa có loại hình chi bộ nào".into());
         }
-        let c = &self.committee;
-        for (what, v) in [
-            ("committee.superior", &c.superior),
-            ("committee.issuer", &c.issuer),
-            ("committee.place", &c.place),
-            ("committee.report_by", &c.report_by),
-            ("committee.signature.on_behalf", &c.signature.on_behalf),
-        ] {
-            if v.trim().is_empty() {
-                return bad(format!("chưa ghi «{what}»"));
-            }
-        }
+        self.committee.validate().map_err(FormError::Invalid)?;
         let mut seen = BTreeSet::new();
         for t in &self.cell_types {
             if !is_code(&t.code) || !seen.insert(t.code.clone()) {
@@ -469,19 +458,7 @@ impl Form {
         let prompts: usize = self.outline.iter().map(|n| n.prompts.len()).sum();
         let _ = writeln!(s, "Biểu mẫu: {} ({})", self.campaign.name, self.campaign.code);
         let _ = writeln!(s, "Hạn nộp: {} {}", self.campaign.deadline, self.campaign.deadline_time);
-        let c = &self.committee;
-        let _ = writeln!(s, "Cấp ủy: {} / {}", c.superior, c.issuer);
-        let _ = writeln!(s, "Nơi ghi ngày: {}", c.place);
-        let _ = writeln!(s, "Cơ quan nhận báo cáo: {}", self.campaign.board);
-        let name = if c.signature.name.is_empty() {
-            "(để trống, ký tay)"
-        } else {
-            &c.signature.name
-        };
-        let _ = writeln!(s, "Ký: {} / {} / {name}", c.signature.on_behalf, c.signature.title);
-        if !c.recipients.is_empty() {
-            let _ = writeln!(s, "Nơi nhận: {}", c.recipients.join(" | "));
-        }
+        s.push_str(&self.committee.summary(&self.campaign.board));
         let _ = writeln!(
             s,
             "Đề cương: {} phần, {} mục cần trả lời, {} mục nhóm, {} gợi ý",
