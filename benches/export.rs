@@ -129,14 +129,21 @@ async fn child(db: &Path) {
     let after_snapshot = peak_mb();
     let bytes = chibo_bot::export::build_workbook(&snap).expect("workbook");
     let took = start.elapsed();
+    let peak = peak_mb();
+    // The committee's draft report from the same snapshot (its answers and totals).
+    let report_start = Instant::now();
+    let report = chibo_bot::committee_report::build(&snap).expect("report");
+    let report_took = report_start.elapsed();
     println!(
-        "{} {} {} {} {} {}",
+        "{} {} {} {} {} {} {} {}",
         took.as_secs_f64(),
-        peak_mb(),
+        peak,
         before,
         bytes.len(),
         read.as_secs_f64(),
-        after_snapshot
+        after_snapshot,
+        report_took.as_secs_f64(),
+        report.len()
     );
 }
 
@@ -163,6 +170,8 @@ async fn main() {
         let mut size = 0;
         let mut reads = Vec::new();
         let mut snapshot_peak: f64 = 0.0;
+        let mut reports = Vec::new();
+        let mut report_size = 0;
         for _ in 0..RUNS {
             let out = std::process::Command::new(std::env::current_exe().expect("exe"))
                 .env("BENCH_EXPORT_CHILD", &db)
@@ -177,9 +186,12 @@ async fn main() {
             size = v[3] as usize;
             reads.push(Duration::from_secs_f64(v[4]));
             snapshot_peak = snapshot_peak.max(v[5]);
+            reports.push(Duration::from_secs_f64(v[6]));
+            report_size = v[7] as usize;
         }
         times.sort();
         reads.sort();
+        reports.sort();
         println!(
             "{n:>6} units: median {:>7.2?} (min {:.2?}, max {:.2?}; snapshot {:.2?}), peak RSS {peak:.0} MB \
              (before export {base:.0} MB, after the snapshot {snapshot_peak:.0} MB), file {:.1} MB; \
@@ -189,6 +201,11 @@ async fn main() {
             times[RUNS - 1],
             reads[RUNS / 2],
             size as f64 / 1e6
+        );
+        println!(
+            "{n:>6} units: draft report (.docx) from the same snapshot: median {:>7.2?}, file {:.1} MB",
+            reports[RUNS / 2],
+            report_size as f64 / 1e6
         );
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod adapters;
 pub mod admin;
+pub mod committee_report;
 pub mod config;
 pub mod domain;
 pub mod engine;

@@ -63,6 +63,14 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Write the draft of the committee's own report (.docx), as /baocao in the chat.
+    Report {
+        #[arg(long, default_value = "bao-cao.docx")]
+        out: PathBuf,
+        /// Include drafts (marked as such).
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Check a unit's filled Excel template (from /mau) and, with --apply, save its values.
     Import {
         unit_code: String,
@@ -318,6 +326,15 @@ async fn main() -> anyhow::Result<()> {
             let snap = app.engine.snapshot(drafts, Utc::now()).await?;
             let merged = snap.units.iter().filter(|u| snap.merged(u)).count();
             let bytes = chibo_bot::export::build_workbook(&snap)?;
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("{} ({merged} of {} units merged)", out.display(), snap.units.len());
+            Ok(())
+        }
+        Command::Report { out, drafts } => {
+            let app = Application::build(settings, Utc::now()).await?;
+            let snap = app.engine.snapshot(drafts, Utc::now()).await?;
+            let merged = snap.units.iter().filter(|u| snap.merged(u)).count();
+            let bytes = chibo_bot::committee_report::build(&snap)?;
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("{} ({merged} of {} units merged)", out.display(), snap.units.len());
             Ok(())

@@ -51,7 +51,7 @@ pub struct Applied {
 pub(super) enum After {
     Export {
         to: (Channel, i64),
-        drafts: bool,
+        kind: super::board::Export,
     },
     Remind {
         to: (Channel, i64),
@@ -320,10 +320,16 @@ impl Engine {
 
     async fn after_commit(&self, a: After, now: DateTime<Utc>) -> Vec<Delivery> {
         match a {
-            After::Export { to, drafts } => vec![Delivery {
-                outbox_id: None,
-                message: self.export_document(to.1, drafts, now).await.via(to.0),
-            }],
+            After::Export { to, kind } => {
+                let message = match kind {
+                    super::board::Export::Workbook(drafts) => self.export_document(to.1, drafts, now).await,
+                    super::board::Export::Report(drafts) => self.report_document(to.1, drafts, now).await,
+                };
+                vec![Delivery {
+                    outbox_id: None,
+                    message: message.via(to.0),
+                }]
+            }
             After::Template { to, unit, caption } => vec![Delivery {
                 outbox_id: None,
                 message: self.template_document(to.1, unit, caption).await.via(to.0),
@@ -426,10 +432,10 @@ impl Engine {
             (Some(m), None) if m.is_board() => {
                 let b = self.board(tx, &m, state, input, now, views).await?;
                 extra.others.extend(b.notify);
-                if let Some(drafts) = b.export {
+                if let Some(kind) = b.export {
                     after.push(After::Export {
                         to: (chat.channel, chat.chat_id),
-                        drafts,
+                        kind,
                     });
                 }
                 if b.remind {

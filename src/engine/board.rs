@@ -18,13 +18,22 @@ use crate::export::{ExportSnapshot, ReportStatus, UnitReport};
 use crate::form::{NodeKind, Severity};
 use crate::store::{self, Member, Status, Tx};
 
+/// A document built after the transaction commits; `true`: drafts included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Export {
+    /// The merged workbook.
+    Workbook(bool),
+    /// The draft of the committee's own report (.docx).
+    Report(bool),
+}
+
 /// What a board step decided; the workbook is built after the transaction commits.
 pub(crate) struct BoardStep {
     pub next: State,
     pub replies: Vec<Reply>,
     pub notify: Vec<Outgoing>,
-    /// Build and send the merged workbook (`true`: with drafts).
-    pub export: Option<bool>,
+    /// Build and send the merged workbook or the draft report.
+    pub export: Option<Export>,
     /// Send a reminder now to every unit not yet submitted.
     pub remind: bool,
 }
@@ -52,7 +61,10 @@ fn menu_buttons() -> Vec<Vec<Button>> {
             btn(text::BTN_EXPORT, Action::BoardExport(false)),
             btn(text::BTN_EXPORT_ALL, Action::BoardExport(true)),
         ],
-        vec![btn(text::BTN_HELP, Action::Help)],
+        vec![
+            btn(text::BTN_REPORT, Action::BoardReport(false)),
+            btn(text::BTN_HELP, Action::Help),
+        ],
     ]
 }
 
@@ -503,11 +515,12 @@ impl Engine {
                             return Ok(reply(say(text, menu_buttons())));
                         }
                         return Ok(BoardStep {
-                            export: Some(a.drafts),
+                            export: Some(Export::Workbook(a.drafts)),
                             ..reply(say(saved, vec![]))
                         });
                     }
                 },
+                "baocao" => Action::BoardReport(args.trim().eq_ignore_ascii_case("tatca")),
                 "xem" if args.trim().is_empty() => Action::BoardUnits,
                 "xem" => {
                     let mut parts = args.split_whitespace();
@@ -548,14 +561,21 @@ impl Engine {
                 Some(v) => reply(self.progress(v, now)),
                 None => reply(self.progress(&self.unit_views(tx).await?, now)),
             },
-            Action::BoardExport(_) if !m.channel().sends_documents() => {
+            Action::BoardExport(_) | Action::BoardReport(_) if !m.channel().sends_documents() => {
                 reply(say(super::text_channel::EXPORT_NOT_ON_THIS_CHANNEL, menu_buttons()))
             }
             Action::BoardExport(drafts) => BoardStep {
                 next: State::Menu,
                 replies: vec![],
                 notify: vec![],
-                export: Some(drafts),
+                export: Some(Export::Workbook(drafts)),
+                remind: false,
+            },
+            Action::BoardReport(drafts) => BoardStep {
+                next: State::Menu,
+                replies: vec![],
+                notify: vec![],
+                export: Some(Export::Report(drafts)),
                 remind: false,
             },
             Action::BoardUnits => match views {

@@ -300,3 +300,41 @@ pub(super) fn unfetched(name: &str, too_large: bool) -> Reply {
         say(text::FILE_UNFETCHED, vec![])
     }
 }
+
+impl Engine {
+    /// The draft of the committee's own report as a document (built off the async threads).
+    pub async fn report_document(&self, chat_id: i64, include_drafts: bool, now: DateTime<Utc>) -> Outgoing {
+        let failed = |chat_id| Outgoing::new(chat_id, text::EXPORT_FAILED, vec![]);
+        let snap = match self.snapshot(include_drafts, now).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "report snapshot failed");
+                return failed(chat_id);
+            }
+        };
+        let merged = snap.units.iter().filter(|u| snap.merged(u)).count();
+        let total = snap.units.len();
+        let built = tokio::task::spawn_blocking(move || crate::committee_report::build(&snap)).await;
+        match built {
+            Ok(Ok(bytes)) => Outgoing {
+                document: Some(Document {
+                    file_name: format!(
+                        "bao-cao-{}-{}.docx",
+                        self.campaign().code,
+                        now.with_timezone(&self.tz).format("%Y%m%d-%H%M")
+                    ),
+                    bytes,
+                }),
+                ..Outgoing::new(chat_id, text::report_caption(merged, total), vec![])
+            },
+            Ok(Err(e)) => {
+                tracing::error!(error.message = %e, "report failed");
+                failed(chat_id)
+            }
+            Err(e) => {
+                tracing::error!(error.message = %e, "report task failed");
+                failed(chat_id)
+            }
+        }
+    }
+}

@@ -121,6 +121,8 @@ pub enum Action {
     BoardProgress,
     /// Board: the merged workbook; `true` includes drafts.
     BoardExport(bool),
+    /// Board: the draft of the committee's report (.docx); `true` includes drafts.
+    BoardReport(bool),
     /// Board: pick a unit to look at.
     BoardUnits,
     /// Board: a unit's report, page N.
@@ -169,6 +171,8 @@ impl Action {
             Action::BoardProgress => "bp".into(),
             Action::BoardExport(false) => "bx".into(),
             Action::BoardExport(true) => "bxa".into(),
+            Action::BoardReport(false) => "brp".into(),
+            Action::BoardReport(true) => "brpa".into(),
             Action::BoardUnits => "bu".into(),
             Action::BoardView(u, p) => format!("bv:{u}:{p}"),
             Action::BoardReturn(u) => format!("br:{u}"),
@@ -238,6 +242,8 @@ impl Action {
             ("bp", None) => Action::BoardProgress,
             ("bx", None) => Action::BoardExport(false),
             ("bxa", None) => Action::BoardExport(true),
+            ("brp", None) => Action::BoardReport(false),
+            ("brpa", None) => Action::BoardReport(true),
             ("bu", None) => Action::BoardUnits,
             ("bv", Some(a)) => {
                 let (u, p) = a.split_once(':')?;
@@ -298,6 +304,8 @@ mod tests {
             Action::BoardProgress,
             Action::BoardExport(false),
             Action::BoardExport(true),
+            Action::BoardReport(false),
+            Action::BoardReport(true),
             Action::BoardUnits,
             Action::BoardView("lannhithang".into(), 12),
             Action::BoardReturn("mgso".into()),

@@ -8,7 +8,7 @@ use super::{ExportSnapshot, ReportStatus, UnitReport};
 pub(super) const MAX_NAMED: usize = 40;
 
 /// The coverage of a snapshot, counted once.
-pub(super) struct Coverage {
+pub struct Coverage {
     /// «Tổng hợp 15/19 đơn vị: 12 đã nộp, 3 đã duyệt.»
     pub line: String,
     /// «Chưa tổng hợp 4 đơn vị: Đảng bộ xã A (chưa bắt đầu), …» or empty.

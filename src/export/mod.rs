@@ -2,6 +2,7 @@
 //! snapshot of every unit's report, returns the .xlsx bytes.
 
 mod coverage;
+pub use coverage::Coverage;
 mod figures;
 mod header;
 mod layout;
@@ -12,7 +13,7 @@ mod style;
 mod summary;
 mod tables;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +32,16 @@ pub const SUMMARY_SHEET: &str = "Tổng hợp";
 /// The merged workbook: «Tiến độ», «Tổng hợp», one sheet per form table («Biểu 1» …) in
 /// form order, then «Đề cương». Every sheet streams its rows in order (constant memory).
 /// Returns the .xlsx file's bytes.
+/// The district total of a column (`B1.cells_total`) over the merged units, exactly as the
+/// workbook's «Tổng số» row computes it: a sum, or a weighted mean. The committee's report
+/// quotes these, so the two documents never disagree.
+pub fn district_total(s: &ExportSnapshot, key: &str) -> Option<f64> {
+    let (t, c) = s.form.column(key)?;
+    let j = t.column_index(&c.key)?;
+    let blocks = figures::unit_blocks(s, t);
+    figures::column_total(t, j, blocks.iter().flat_map(|b| b.rows.iter()))
+}
+
 pub fn build_workbook(s: &ExportSnapshot) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
     // The sheets of a large district are mostly text: the fastest deflate level costs a

@@ -3,6 +3,7 @@
 
 mod board;
 mod browser;
+mod committee_report;
 mod console;
 mod crash;
 mod delivery;

@@ -29,6 +29,8 @@ pub fn board_help() -> &'static str {
      /tiendo — tiến độ nộp báo cáo của các đơn vị\n\
      /tonghop — tệp Excel tổng hợp các báo cáo đã nộp, đã duyệt\n\
      /tonghop tatca — kèm cả bản nháp (có đánh dấu)\n\
+     /tonghop so 25-BC/HU ngay 15/12/2023 — số, ngày báo cáo của cấp ủy in trên biểu\n\
+     /baocao — dự thảo báo cáo của cấp ủy (tệp Word), /baocao tatca kèm bản nháp\n\
      /xem <mã đơn vị> — xem báo cáo của một đơn vị (không có mã: chọn từ danh sách)\n\
      /tralai <mã đơn vị> <lý do> — trả lại báo cáo để đơn vị sửa\n\
      /duyet <mã đơn vị> — duyệt báo cáo\n\
@@ -131,4 +133,12 @@ pub fn reminded_now(units: usize, messages: usize, unreachable: usize) -> String
         ));
     }
     s
+}
+
+pub const BTN_REPORT: &str = "📄 Dự thảo báo cáo";
+
+pub fn report_caption(merged: usize, total: usize) -> String {
+    format!(
+        "📄 Dự thảo báo cáo của cấp ủy, tổng hợp từ {merged}/{total} đơn vị: từng mục đề cương với số liệu tổng hợp và nội dung các đơn vị. Đồng chí biên tập lại trong Word; biểu chi tiết ở /tonghop."
+    )
 }

@@ -15,18 +15,18 @@ use crate::form::{Form, NodeKind, Table};
 
 mod identity;
 mod outline;
-mod print;
+pub(crate) mod print;
 mod tables;
 
 // ---------------------------------------------------------------------------------------
 // Snapshot builders
 // ---------------------------------------------------------------------------------------
 
-fn form() -> Arc<Form> {
+pub(crate) fn form() -> Arc<Form> {
     Arc::new(Form::embedded())
 }
 
-fn unit(code: &str, name: &str, status: ReportStatus, rows: &[&str]) -> UnitReport {
+pub(crate) fn unit(code: &str, name: &str, status: ReportStatus, rows: &[&str]) -> UnitReport {
     UnitReport {
         code: code.into(),
         name: name.into(),
@@ -43,7 +43,7 @@ fn unit(code: &str, name: &str, status: ReportStatus, rows: &[&str]) -> UnitRepo
     }
 }
 
-fn put(u: &mut UnitReport, key: &str, row: &str, v: Option<&str>) {
+pub(crate) fn put(u: &mut UnitReport, key: &str, row: &str, v: Option<&str>) {
     u.answers.insert((key.into(), row.into()), v.map(String::from));
 }
 
@@ -99,7 +99,7 @@ fn fill_texts(form: &Form, u: &mut UnitReport, rng: &mut StdRng) {
 
 /// Six units in every status, with figures, answers (one very long), blanks and warnings.
 /// A snapshot generated on 05/12/2023 14:30 for the 10/12/2023 deadline.
-fn snapshot(form: Arc<Form>, units: Vec<UnitReport>, include_drafts: bool) -> ExportSnapshot {
+pub(crate) fn snapshot(form: Arc<Form>, units: Vec<UnitReport>, include_drafts: bool) -> ExportSnapshot {
     ExportSnapshot {
         form,
         generated_at: "05/12/2023 14:30".into(),
@@ -111,7 +111,7 @@ fn snapshot(form: Arc<Form>, units: Vec<UnitReport>, include_drafts: bool) -> Ex
     }
 }
 
-fn sample(include_drafts: bool) -> ExportSnapshot {
+pub(crate) fn sample(include_drafts: bool) -> ExportSnapshot {
     let form = form();
     let mut rng = StdRng::seed_from_u64(7);
     let mut units = vec![

@@ -34,7 +34,7 @@ fn libreoffice_csv(bin: &str, dir: &std::path::Path, xlsx: &std::path::Path) {
 }
 
 /// Converts `xlsx` with LibreOffice into `dir` (`target`: its --convert-to argument).
-fn libreoffice_convert(bin: &str, dir: &std::path::Path, xlsx: &std::path::Path, target: &str) {
+pub(crate) fn libreoffice_convert(bin: &str, dir: &std::path::Path, xlsx: &std::path::Path, target: &str) {
     let profile = dir.join("profile");
     std::fs::create_dir_all(profile.join("user")).expect("profile");
     std::fs::write(profile.join("user/registrymodifications.xcu"), LO_RECALC_ALWAYS).expect("profile");
@@ -58,7 +58,7 @@ fn libreoffice_convert(bin: &str, dir: &std::path::Path, xlsx: &std::path::Path,
 }
 
 /// LibreOffice, or `None` with the reason printed; under CI it must be there.
-fn libreoffice_or_skip() -> Option<&'static str> {
+pub(crate) fn libreoffice_or_skip() -> Option<&'static str> {
     let bin = libreoffice();
     if bin.is_none() {
         // CI installs it (.ci/run): there the check must run, never pass by skipping.
