@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod board;
 pub mod check;
+mod documents;
 pub mod export_args;
 pub mod flow;
 pub mod import;
