@@ -73,8 +73,10 @@ function check(inp) {
     return /^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$/.test(v) ? "" : "Ngày theo dạng ngày/tháng/năm, ví dụ 05/12/2023.";
   }
   if (v === "-") return inp.blank ? "" : "Ô này không được để trống.";
-  const n = Number(v.replace(",", "."));
-  if (!/^\d+([.,]\d+)?$/.test(v) || !Number.isFinite(n)) {
+  // As the chat reads them: «1.234» groups thousands in a count, «87,5» is a decimal.
+  const grouped = k === "count" && /^\d{1,3}(\.\d{3})+$/.test(v);
+  const n = grouped ? Number(v.replace(/\./g, "")) : Number(v.replace(",", "."));
+  if (!grouped && (!/^\d+([.,]\d+)?$/.test(v) || !Number.isFinite(n))) {
     return k === "count" ? "Phải là số nguyên ≥ 0." : "Phải là số ≥ 0, ví dụ 87,5.";
   }
   if (k === "count" && !Number.isInteger(n)) return "Phải là số nguyên ≥ 0.";
