@@ -9,6 +9,7 @@ use chibo_bot::form::Form;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+use crate::helpers::valid_row;
 use crate::webapp::{SECRETARY, init_data, web_bot};
 
 /// chromedriver and Chromium, for the tests that need a browser. Under CI they must be
@@ -111,19 +112,6 @@ fn id_of(key: &str, row: &str) -> String {
     format!("in-{safe}")
 }
 
-fn row_values(table: &str, cell: &str) -> &'static str {
-    match (table, cell) {
-        ("B1", "thon") => "10 2 1 3 4 0 0 120 87,5 12 4 5 1,5",
-        ("B2", "thon") => "10 0 10 2 8 10 0 2 6 2 1 3 2 4 3 6 1",
-        ("B3", "thon") => "20 20 20 20 20 20 20 15 15 10 10 10",
-        ("B4", "thon") => "10 10 6 8 2 1 3",
-        ("B1", _) => "3 2 0 1 0 0 0 18 95 12 4 4 2",
-        ("B2", _) => "3 0 3 0 0 3 1 2 0 0 3 0 0 0 3 0 0",
-        ("B3", _) => "10 10 5 5 0 10 10 5 0 5 0 0",
-        other => panic!("{other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn a_secretary_fills_every_table_in_the_form_and_saves_once() {
     let Some((driver, chromium)) = browser() else {
@@ -147,7 +135,7 @@ async fn a_secretary_fills_every_table_in_the_form_and_saves_once() {
             if t.residential_only && cell != "thon" {
                 continue;
             }
-            for (col, v) in t.columns.iter().zip(row_values(&t.id, cell).split(' ')) {
+            for (col, v) in t.columns.iter().zip(valid_row(&t.id, cell).split(' ')) {
                 let id = id_of(&format!("{}.{}", t.id, col.key), cell);
                 let input = c.find(Locator::Id(&id)).await.unwrap_or_else(|_| panic!("{id}"));
                 // No figure is typed without its label in view: the label sits right above.

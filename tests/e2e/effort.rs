@@ -7,23 +7,9 @@ use std::collections::HashMap;
 use chibo_bot::form::Form;
 
 use crate::fake_telegram::Sent;
-use crate::helpers::{TestBot, spawn_bot};
+use crate::helpers::{TestBot, spawn_bot, valid_row};
 
 const TYPES: [&str; 3] = ["thon", "coquan", "giaoduc"];
-
-/// Valid rows, consistent across the tables (B1 and B2 agree on the number of cells).
-fn row(table: &str, cell: &str) -> &'static str {
-    match (table, cell) {
-        ("B1", "thon") => "10 2 1 3 4 0 0 120 90 12 4 5 2",
-        ("B2", "thon") => "10 0 10 2 8 10 0 2 6 2 1 3 2 4 3 6 1",
-        ("B3", "thon") => "20 20 20 20 20 20 20 15 15 10 10 10",
-        ("B4", "thon") => "10 10 6 8 2 1 3",
-        ("B1", _) => "3 2 0 1 0 0 0 18 95 12 4 4 2",
-        ("B2", _) => "3 0 3 0 0 3 1 2 0 0 3 0 0 0 3 0 0",
-        ("B3", _) => "10 10 5 5 0 10 10 5 0 5 0 0",
-        other => panic!("no row for {other:?}"),
-    }
-}
 
 fn field(id: &str) -> &'static str {
     match id {
@@ -118,7 +104,7 @@ impl Walk<'_> {
                 "Trường học" => "giaoduc",
                 other => panic!("unexpected row {other}"),
             };
-            let values = row(&table, cell);
+            let values = valid_row(&table, cell);
             self.typed.insert((table, cell.to_owned()), values.to_owned());
             return Some(self.say(values).await);
         }
@@ -146,9 +132,10 @@ async fn check_stored(bot: &TestBot, form: &Form, typed: &HashMap<(String, Strin
         let t = form.table(key).unwrap();
         for (c, v) in t.columns.iter().zip(value.split(' ')) {
             let k = format!("{key}.{}", c.key);
+            // Stored with a decimal point, as typed with a comma.
             assert_eq!(
                 bot.answer("mgso", &k, cell).await,
-                Some(Some(v.to_owned())),
+                Some(Some(v.replace(',', "."))),
                 "{k} {cell}"
             );
         }

@@ -278,3 +278,19 @@ pub fn libreoffice() -> Option<&'static str> {
     eprintln!("skipped: LibreOffice is not installed (apt-get install libreoffice-calc)");
     None
 }
+
+/// A valid row of each table for a cell type (thôn, bản; any other type gets the agency
+/// row), consistent across the tables (Biểu 1 and 2 agree on the number of cells), typed as
+/// a secretary would, with decimal commas.
+pub fn valid_row(table: &str, cell: &str) -> &'static str {
+    match (table, cell) {
+        ("B1", "thon") => "10 2 1 3 4 0 0 120 87,5 12 4 5 1,5",
+        ("B2", "thon") => "10 0 10 2 8 10 0 2 6 2 1 3 2 4 3 6 1",
+        ("B3", "thon") => "20 20 20 20 20 20 20 15 15 10 10 10",
+        ("B4", "thon") => "10 10 6 8 2 1 3",
+        ("B1", _) => "3 2 0 1 0 0 0 18 95 12 4 4 2",
+        ("B2", _) => "3 0 3 0 0 3 1 2 0 0 3 0 0 0 3 0 0",
+        ("B3", _) => "10 10 5 5 0 10 10 5 0 5 0 0",
+        other => panic!("no row for {other:?}"),
+    }
+}

@@ -8,7 +8,7 @@ use chibo_bot::form::{AnswerKey, FieldKind, Form};
 use chibo_bot::template::{self, InputKind};
 
 use crate::fake_telegram::Sent;
-use crate::helpers::{TestBot, joined, last, spawn_bot};
+use crate::helpers::{TestBot, joined, last, spawn_bot, valid_row};
 use crate::xlsx_edit::{Cell, fill};
 
 const CHAT: i64 = 9_201;
@@ -37,17 +37,10 @@ fn value_for(i: &template::Input) -> Cell {
 }
 
 fn row_values(table: &str, cell: &str) -> Vec<f64> {
-    let s = match (table, cell) {
-        ("B1", "thon") => "10 2 1 3 4 0 0 120 87.5 12 4 5 1.5",
-        ("B2", "thon") => "10 0 10 2 8 10 0 2 6 2 1 3 2 4 3 6 1",
-        ("B3", "thon") => "20 20 20 20 20 20 20 15 15 10 10 10",
-        ("B4", "thon") => "10 10 6 8 2 1 3",
-        ("B1", _) => "3 2 0 1 0 0 0 18 95 12 4 4 2",
-        ("B2", _) => "3 0 3 0 0 3 1 2 0 0 3 0 0 0 3 0 0",
-        ("B3", _) => "10 10 5 5 0 10 10 5 0 5 0 0",
-        other => panic!("{other:?}"),
-    };
-    s.split(' ').map(|v| v.parse().unwrap()).collect()
+    valid_row(table, cell)
+        .split(' ')
+        .map(|v| v.replace(',', ".").parse().unwrap())
+        .collect()
 }
 
 fn input_at<'a>(lay: &'a template::Layout, key: &AnswerKey) -> &'a template::Input {
